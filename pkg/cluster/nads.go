@@ -2,8 +2,6 @@ package cluster
 
 import (
 	"context"
-	"sort"
-	"strings"
 
 	nadclient "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/client/clientset/versioned/typed/k8s.cni.cncf.io/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,30 +20,20 @@ func NewNADReader(client nadclient.NetworkAttachmentDefinitionsGetter) *NADReade
 	return &NADReader{client: client}
 }
 
-// Read lists the NADs of every namespace in namespaces ("" alone: all namespaces with one list). keys
-// are the namespace/name keys the caller needs; those that could not be read are marked unreadable.
-func (r *NADReader) Read(ctx context.Context, namespaces []string, keys []string) *inspect.NADSet {
+// Read lists the NADs of every namespace in namespaces ("" alone: all namespaces with one list).
+// Namespaces whose list failed are marked unreadable with the reason.
+func (r *NADReader) Read(ctx context.Context, namespaces []string) *inspect.NADSet {
 	set := inspect.NewNADSet()
-	failed := map[string]string{}
-	sort.Strings(namespaces)
 	for _, ns := range namespaces {
 		list, err := r.client.NetworkAttachmentDefinitions(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
-			failed[ns] = describe(err, "network-attachment-definitions", ns, "", "list").Error()
+			set.MarkUnreadable(ns, describe(err, "network-attachment-definitions", ns, "", "list").Error())
 			continue
 		}
 		for i := range list.Items {
 			set.Add(&list.Items[i])
 		}
 		set.MarkComplete(ns)
-	}
-	for _, k := range keys {
-		ns, _, _ := strings.Cut(k, "/")
-		if why, ok := failed[ns]; ok {
-			set.MarkUnreadable(k, why)
-		} else if why, ok := failed[""]; ok {
-			set.MarkUnreadable(k, why)
-		}
 	}
 	return set
 }

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -78,10 +79,14 @@ func ParseNetworks(value, podNamespace string) ([]Request, error) {
 	return reqs, nil
 }
 
-// unwrapLibError drops the library's internal function-name prefix from its messages.
+// unwrapLibError shortens the library's messages, which carry its function names.
 func unwrapLibError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "parsePodNetworkAnnotation: ")
-	return fmt.Errorf("%s", strings.ToLower(msg[:1])+msg[1:])
+	msg = strings.Replace(msg, "failed to parse pod Network Attachment Selection Annotation JSON format", "invalid JSON", 1)
+	if msg == "" {
+		return err
+	}
+	return errors.New(strings.ToLower(msg[:1]) + msg[1:])
 }
 
 // ParseNetworkStatus parses a k8s.v1.cni.cncf.io/network-status (or networks-status) value.

@@ -22,6 +22,7 @@ type PodMeta struct {
 	Node        string
 	Phase       string
 	PodIPs      []string
+	Labels      map[string]string
 	Annotations map[string]string
 }
 

@@ -36,8 +36,8 @@ func (s *NADSet) MarkComplete(namespace string) {
 	s.complete[namespace] = true
 }
 
-// MarkUnreadable records why the NAD key (namespace/name) could not be read.
-func (s *NADSet) MarkUnreadable(key, reason string) { s.errs[key] = reason }
+// MarkUnreadable records why the NADs of namespace ("" for all namespaces) could not be read.
+func (s *NADSet) MarkUnreadable(namespace, reason string) { s.errs[namespace] = reason }
 
 // Get returns the NAD for namespace/name, or nil.
 func (s *NADSet) Get(key string) *nadv1.NetworkAttachmentDefinition {
@@ -56,12 +56,15 @@ func (s *NADSet) Describe(key string) string {
 	if n := s.byKey[key]; n != nil {
 		return Summarize(n.Spec.Config).String()
 	}
-	if why, ok := s.errs[key]; ok {
-		return "NAD unreadable: " + why
-	}
 	ns, _, _ := strings.Cut(key, "/")
 	if s.allRead || s.complete[ns] {
 		return "NAD not found"
+	}
+	if why, ok := s.errs[ns]; ok {
+		return "NAD unreadable: " + why
+	}
+	if why, ok := s.errs[""]; ok {
+		return "NAD unreadable: " + why
 	}
 	return ""
 }
@@ -129,7 +132,10 @@ type cniIPAM struct {
 	RangeStart string `json:"range_start"`
 	RangeEnd   string `json:"range_end"`
 	Subnet     string `json:"subnet"`
-	IPRanges   []struct {
+	// RangeStartHL and RangeEndHL are host-local's single-range bounds next to subnet.
+	RangeStartHL string `json:"rangeStart"`
+	RangeEndHL   string `json:"rangeEnd"`
+	IPRanges     []struct {
 		Range      string `json:"range"`
 		RangeStart string `json:"range_start"`
 		RangeEnd   string `json:"range_end"`
@@ -191,7 +197,7 @@ func (i *cniIPAM) ranges() []string {
 	for _, r := range i.IPRanges {
 		add(r.Range, r.RangeStart, r.RangeEnd)
 	}
-	add(i.Subnet, "", "")
+	add(i.Subnet, i.RangeStartHL, i.RangeEndHL)
 	for _, set := range i.Ranges {
 		for _, r := range set {
 			add(r.Subnet, r.RangeStart, r.RangeEnd)

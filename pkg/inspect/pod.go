@@ -6,7 +6,7 @@ import (
 
 // MetaFromPod takes what inspection needs from a full Pod object.
 func MetaFromPod(p *corev1.Pod) PodMeta {
-	m := PodMeta{Namespace: p.Namespace, Name: p.Name, Node: p.Spec.NodeName, Phase: DisplayStatus(p), Annotations: p.Annotations}
+	m := PodMeta{Namespace: p.Namespace, Name: p.Name, Node: p.Spec.NodeName, Phase: DisplayStatus(p), Labels: p.Labels, Annotations: p.Annotations}
 	for _, ip := range p.Status.PodIPs {
 		m.PodIPs = append(m.PodIPs, ip.IP)
 	}

@@ -1,0 +1,153 @@
+// Package cmd assembles the kubectl-multinet command tree: the root (which behaves like the older
+// k8snetworkplumbingwg `kubectl multinet`), status, version and shell completion.
+package cmd
+
+import (
+	"context"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
+)
+
+// BuildInfo identifies the binary for `version`.
+type BuildInfo struct {
+	Version string
+	Commit  string
+}
+
+// NewRoot returns the root command. Run with no subcommand it prints the older plugin's
+// POD/IF/ADDRESS/MAC table.
+func NewRoot(streams genericiooptions.IOStreams, info BuildInfo) *cobra.Command {
+	flags := genericclioptions.NewConfigFlags(true)
+	legacy := status.NewOptions(flags, streams)
+	legacy.Legacy = true
+	root := &cobra.Command{
+		Use:   "kubectl-multinet",
+		Short: "See and fix the extra network interfaces of Kubernetes pods (Multus, GKE multi-networking)",
+		Long: `kubectl multinet shows, for every pod, the networks it asked for (k8s.v1.cni.cncf.io/networks,
+networking.gke.io/interfaces) next to the interfaces it got (network-status).
+
+Run without a subcommand it prints the POD / IF / ADDRESS / MAC table of the older
+k8snetworkplumbingwg kubectl-multinet plugin, with its -o text|wide|json.`,
+		Example: `  # interfaces of the pods in the current namespace (older plugin's table)
+  kubectl multinet
+  # requested vs attached networks, with states, in all namespaces
+  kubectl multinet status -A
+  # the same from a saved dump, no cluster needed
+  kubectl get pods,net-attach-def -A -o yaml > dump.yaml && kubectl multinet status -f dump.yaml`,
+		Args:              cobra.NoArgs,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		Annotations:       map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl multinet"},
+		RunE: func(c *cobra.Command, args []string) error {
+			return complete(c.Context(), legacy, args)
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &status.UsageError{Msg: err.Error() + "; see " + c.CommandPath() + " -h"}
+	})
+	flags.AddFlags(root.PersistentFlags())
+	legacy.AddFlags(root)
+	root.AddCommand(newStatus(flags, streams), newVersion(streams, info))
+	registerCompletions(root, flags)
+	return root
+}
+
+func newStatus(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := status.NewOptions(flags, streams)
+	c := &cobra.Command{
+		Use:   "status [pod/NAME | NAME ...]",
+		Short: "Compare the networks each pod requested with the interfaces it got",
+		Long: `status lists every interface of every selected pod with its state:
+  default      the cluster network
+  attached     requested and present in the pod's network-status
+  missing      requested, absent from the network-status
+  unrequested  present in the network-status, not requested
+and, with -o wide, the node, the pod status and a summary of the NAD's CNI config.
+Annotation errors are shown as rows in state "error"; -o json prints the object
+documented in docs/status-json.md.`,
+		Example: `  kubectl multinet status -n cnf
+  kubectl multinet status pod/samplepod -o wide
+  kubectl multinet status -A -l app=upf -o json
+  kubectl get pods -A -o yaml | kubectl multinet status -f -`,
+		SilenceUsage:      true,
+		ValidArgsFunction: podNameCompletion(flags),
+		RunE: func(c *cobra.Command, args []string) error {
+			return complete(c.Context(), o, args)
+		},
+	}
+	o.AddFlags(c)
+	return c
+}
+
+func complete(ctx context.Context, o *status.Options, args []string) error {
+	if err := o.Complete(args); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.Run(ctx)
+}
+
+// registerCompletions completes values of -n and -o.
+func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFlags) {
+	_ = root.RegisterFlagCompletionFunc("namespace", namespaceCompletion(flags))
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "wide", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	for _, c := range root.Commands() {
+		if c.Name() == "status" {
+			_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "wide", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+		}
+	}
+}
+
+func podNameCompletion(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		ns, _, err := flags.ToRawKubeConfigLoader().Namespace()
+		cfg, cerr := flags.ToRESTConfig()
+		if err != nil || cerr != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		core, err := status.CoreClient(cfg)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		pods, err := cluster.NewPodLister(core).List(c.Context(), cluster.PodQuery{Namespace: ns})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, p := range pods {
+			if strings.HasPrefix(p.Name, toComplete) {
+				out = append(out, p.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func namespaceCompletion(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		cs, err := flags.ToRESTConfig()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		names, err := cluster.NamespaceNames(c.Context(), cs)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, n := range names {
+			if strings.HasPrefix(n, toComplete) {
+				out = append(out, n)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}

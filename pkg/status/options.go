@@ -37,6 +37,8 @@ type Options struct {
 	FieldSelector string
 	Output        string
 	Filename      string
+	// ChunkSize is the number of pods fetched per request.
+	ChunkSize int64
 	// Legacy selects the older plugin's output formats (text|wide|json).
 	Legacy bool
 
@@ -61,6 +63,7 @@ func (o *Options) AddFlags(cmd *cobra.Command) {
 	f.StringVarP(&o.LabelSelector, "selector", "l", "", "Label selector to filter pods on (e.g. -l app=cnf).")
 	f.StringVar(&o.FieldSelector, "field-selector", "", "Field selector to filter pods on (e.g. --field-selector spec.nodeName=node1).")
 	f.StringVarP(&o.Output, "output", "o", "table", "Output format. One of: table|wide|json|yaml.")
+	f.Int64Var(&o.ChunkSize, "chunk-size", cluster.DefaultPageSize, "Return large lists in chunks of this many pods, as kubectl does.")
 	f.StringVarP(&o.Filename, "filename", "f", "", "Read pods and NADs from this file (kubectl get -o yaml|json output) instead of the cluster; - for stdin.")
 }
 
@@ -104,6 +107,9 @@ func (o *Options) Validate() error {
 	}
 	if !ok {
 		return &UsageError{Msg: fmt.Sprintf("--output %q is not supported, use one of: %s", o.Output, strings.Join(formats, "|"))}
+	}
+	if o.ChunkSize < 0 {
+		return &UsageError{Msg: fmt.Sprintf("--chunk-size %d must be 0 or more", o.ChunkSize)}
 	}
 	if o.AllNamespaces && len(o.names) > 0 {
 		return &UsageError{Msg: "pod names cannot be combined with --all-namespaces; use -n NAMESPACE"}
@@ -211,7 +217,7 @@ func (o *Options) fromCluster(ctx context.Context) (inspect.Snapshot, error) {
 	if err != nil {
 		return inspect.Snapshot{}, err
 	}
-	q := cluster.PodQuery{Namespace: o.namespace, LabelSelector: o.LabelSelector, FieldSelector: o.FieldSelector, Names: o.names}
+	q := cluster.PodQuery{Namespace: o.namespace, LabelSelector: o.LabelSelector, FieldSelector: o.FieldSelector, Names: o.names, PageSize: o.ChunkSize}
 	if o.AllNamespaces {
 		q.Namespace = ""
 	}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# krew-check.sh validates the krew manifest the way krew-index CI does: krew v0.4.4's
+# validate-krew-manifest, which also runs `kubectl krew install --manifest` for every platform,
+# downloading the archives make dist built from a local HTTP server. Needs dist/ (make dist) and kubectl.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+tools=${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-multinet/tools/krew-v0.4.4
+if [ ! -x "$tools/kubectl-krew" ] || [ ! -x "$tools/validate-krew-manifest" ] || [ ! -x "$tools/fileserve" ]; then
+  echo "krew-check: building krew v0.4.4 and its validator into $tools" >&2
+  mkdir -p "$tools"
+  (cd "$root/hack/tools" && go build -o "$tools/" sigs.k8s.io/krew/cmd/validate-krew-manifest ./fileserve &&
+    go build -o "$tools/kubectl-krew" sigs.k8s.io/krew/cmd/krew)
+fi
+[ -f "$root/dist/SHA256SUMS" ] || { echo "krew-check: no dist/SHA256SUMS; run make dist" >&2; exit 1; }
+work=$(mktemp -d)
+"$tools/fileserve" -dir "$root/dist" > "$work/url" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
+"$root/hack/dist.sh" render "$(cat "$work/url")" "$work/multinet.yaml"
+testbin=$("$root/hack/testbin.sh")
+PATH="$tools:$testbin:$PATH" "$tools/validate-krew-manifest" -manifest "$work/multinet.yaml" 2>&1 | sed 's/^/krew-check: /'
+test "${PIPESTATUS[0]}" -eq 0

@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 20s
 
-.PHONY: all build testbin test unit integration krew-check dist fuzz demo demo-down bench-status lint clean
+.PHONY: all build testbin test go-test krew-check dist fuzz demo demo-down bench-status lint clean
 
 all: build
 
@@ -15,17 +15,14 @@ build: ## Build bin/kubectl-multinet.
 testbin: ## Build (or reuse) kube-apiserver, kubectl and etcd from their Go modules into the cache.
 	hack/testbin.sh
 
-test: lint unit integration dist krew-check ## Everything CI runs.
+test: lint go-test dist krew-check ## Everything CI runs.
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	go vet ./...
 
-unit: ## Unit, golden and fuzz-seed tests.
-	go test -count=1 $$(go list ./... | grep -v /test/integration)
-
-integration: ## The real binary against a real kube-apiserver + etcd (envtest).
-	KUBEBUILDER_ASSETS=$$(hack/testbin.sh) go test -count=1 ./test/integration/...
+go-test: ## Unit, golden and fuzz-seed tests, and integration tests against a real kube-apiserver + etcd (envtest).
+	KUBEBUILDER_ASSETS=$$(hack/testbin.sh) go test -count=1 ./...
 
 dist: ## Release archives for every krew platform and dist/multinet.yaml.
 	VERSION=$(VERSION) hack/dist.sh

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strconv"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
@@ -15,7 +18,7 @@ import (
 const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io"
 
 // DefaultPageSize is the number of pods read per request.
-const DefaultPageSize = 1000
+const DefaultPageSize = 500
 
 // PodQuery selects pods.
 type PodQuery struct {
@@ -29,15 +32,25 @@ type PodQuery struct {
 	PageSize int64
 }
 
-// PodLister reads pod metadata through a REST client for the core API group.
+// PodLister reads pod metadata and the node, status and IP columns, without pod specs.
+//
+// A list is two requests at one resourceVersion, run concurrently: the metadata (annotations) as a
+// paginated protobuf PartialObjectMetadataList, and a server-side Table without objects for the
+// columns (about 250 bytes a pod). Both are the same snapshot in the same order, so rows pair up by
+// position; the pairing is checked by name, and a paginated Table with includeObject=Metadata (one
+// request kind, but JSON with every managedFields entry) is the fallback.
 type PodLister struct {
-	client rest.Interface
+	core rest.Interface
+	meta metadata.Interface
 }
 
-// NewPodLister returns a lister using client, which must be configured for /api (core/v1).
-func NewPodLister(client rest.Interface) *PodLister { return &PodLister{client: client} }
+// NewPodLister returns a lister. core must be configured for /api (core/v1); meta is the metadata
+// client (protobuf).
+func NewPodLister(core rest.Interface, meta metadata.Interface) *PodLister {
+	return &PodLister{core: core, meta: meta}
+}
 
-// table is the part of a meta.k8s.io/v1 Table with includeObject=Metadata that the lister reads.
+// table is the part of a meta.k8s.io/v1 Table (with includeObject=Metadata or None) the lister reads.
 type table struct {
 	Metadata struct {
 		Continue string `json:"continue"`
@@ -47,22 +60,27 @@ type table struct {
 	} `json:"columnDefinitions"`
 	Rows []struct {
 		Cells  []json.RawMessage `json:"cells"`
-		Object struct {
+		Object *struct {
 			Metadata struct {
 				Name        string            `json:"name"`
 				Namespace   string            `json:"namespace"`
+				Labels      map[string]string `json:"labels"`
 				Annotations map[string]string `json:"annotations"`
 			} `json:"metadata"`
 		} `json:"object"`
 	} `json:"rows"`
 }
 
-// List returns the selected pods. A named pod that does not exist is an error naming it.
+// List returns the selected pods in namespace, name order. A named pod that does not exist is an
+// error naming it.
 func (l *PodLister) List(ctx context.Context, q PodQuery) ([]inspect.PodMeta, error) {
+	if q.PageSize <= 0 {
+		q.PageSize = DefaultPageSize
+	}
 	if len(q.Names) > 0 {
 		var out []inspect.PodMeta
 		for _, name := range q.Names {
-			t, err := l.get(ctx, q, name, "")
+			t, err := l.table(ctx, q, name, "", "Metadata", "")
 			if err != nil {
 				return nil, describe(err, "pod", q.Namespace, name, "get")
 			}
@@ -70,10 +88,68 @@ func (l *PodLister) List(ctx context.Context, q PodQuery) ([]inspect.PodMeta, er
 		}
 		return out, nil
 	}
+	out, ok, err := l.listPaired(ctx, q)
+	if err != nil {
+		return nil, describe(err, "pods", q.Namespace, "", "list")
+	}
+	if ok {
+		return out, nil
+	}
+	return l.listTables(ctx, q)
+}
+
+// listPaired is the two-request list. ok is false when the two did not pair up.
+func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.PodMeta, ok bool, err error) {
+	res := l.meta.Resource(corev1.SchemeGroupVersion.WithResource("pods")).Namespace(q.Namespace)
+	opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector, Limit: q.PageSize}
+	type tableResult struct {
+		t   *table
+		err error
+	}
+	var cols chan tableResult
+	for {
+		page, err := res.List(ctx, opts)
+		if err != nil {
+			return nil, false, err
+		}
+		if cols == nil {
+			cols = make(chan tableResult, 1)
+			go func(rv string) {
+				t, err := l.table(ctx, q, "", "", "None", rv)
+				cols <- tableResult{t, err}
+			}(page.ResourceVersion)
+		}
+		for i := range page.Items {
+			m := &page.Items[i]
+			out = append(out, inspect.PodMeta{Namespace: m.Namespace, Name: m.Name, Labels: m.Labels, Annotations: m.Annotations})
+		}
+		if opts.Continue = page.Continue; opts.Continue == "" {
+			break
+		}
+	}
+	if cols == nil {
+		return out, true, nil
+	}
+	r := <-cols
+	if r.err != nil || len(r.t.Rows) != len(out) {
+		return nil, false, nil
+	}
+	c := columnsOf(r.t)
+	for i, row := range r.t.Rows {
+		if cell(row.Cells, c.name) != out[i].Name {
+			return nil, false, nil
+		}
+		c.fill(&out[i], row.Cells)
+	}
+	return out, true, nil
+}
+
+// listTables reads pages of Table with includeObject=Metadata.
+func (l *PodLister) listTables(ctx context.Context, q PodQuery) ([]inspect.PodMeta, error) {
 	var out []inspect.PodMeta
 	cont := ""
 	for {
-		t, err := l.get(ctx, q, "", cont)
+		t, err := l.table(ctx, q, "", cont, "Metadata", "")
 		if err != nil {
 			return nil, describe(err, "pods", q.Namespace, "", "list")
 		}
@@ -84,27 +160,28 @@ func (l *PodLister) List(ctx context.Context, q PodQuery) ([]inspect.PodMeta, er
 	}
 }
 
-func (l *PodLister) get(ctx context.Context, q PodQuery, name, cont string) (*table, error) {
-	limit := q.PageSize
-	if limit <= 0 {
-		limit = DefaultPageSize
-	}
-	req := l.client.Get().Namespace(q.Namespace).Resource("pods").
+// table requests one Table: a named pod, a page (cont, or "" for the first, limited to PageSize unless
+// rv is set), or with rv the whole list at exactly that resourceVersion.
+func (l *PodLister) table(ctx context.Context, q PodQuery, name, cont, includeObject, rv string) (*table, error) {
+	req := l.core.Get().Namespace(q.Namespace).Resource("pods").
 		SetHeader("Accept", tableAccept).
-		Param("includeObject", "Metadata")
-	if name != "" {
+		Param("includeObject", includeObject)
+	switch {
+	case name != "":
 		req = req.Name(name)
-	} else {
-		req = req.Param("limit", strconv.FormatInt(limit, 10))
+	case rv != "":
+		req = req.Param("resourceVersion", rv).Param("resourceVersionMatch", string(metav1.ResourceVersionMatchExact))
+	default:
+		req = req.Param("limit", strconv.FormatInt(q.PageSize, 10))
 		if cont != "" {
 			req = req.Param("continue", cont)
 		}
-		if q.LabelSelector != "" {
-			req = req.Param("labelSelector", q.LabelSelector)
-		}
-		if q.FieldSelector != "" {
-			req = req.Param("fieldSelector", q.FieldSelector)
-		}
+	}
+	if name == "" && q.LabelSelector != "" {
+		req = req.Param("labelSelector", q.LabelSelector)
+	}
+	if name == "" && q.FieldSelector != "" {
+		req = req.Param("fieldSelector", q.FieldSelector)
 	}
 	body, err := req.Stream(ctx)
 	if err != nil {
@@ -118,26 +195,43 @@ func (l *PodLister) get(ctx context.Context, q PodQuery, name, cont string) (*ta
 	return &t, nil
 }
 
-// appendRows turns table rows into PodMeta, reading the Status, IP and Node columns by name.
-func appendRows(out []inspect.PodMeta, t *table) []inspect.PodMeta {
-	status, ip, node := -1, -1, -1
-	for i, c := range t.ColumnDefinitions {
-		switch c.Name {
+// columns are the positions of the Table columns the lister reads (-1 when absent).
+type columns struct{ name, status, ip, node int }
+
+func columnsOf(t *table) columns {
+	c := columns{-1, -1, -1, -1}
+	for i, d := range t.ColumnDefinitions {
+		switch d.Name {
+		case "Name":
+			c.name = i
 		case "Status":
-			status = i
+			c.status = i
 		case "IP":
-			ip = i
+			c.ip = i
 		case "Node":
-			node = i
+			c.node = i
 		}
 	}
+	return c
+}
+
+func (c columns) fill(m *inspect.PodMeta, cells []json.RawMessage) {
+	m.Phase, m.Node = cell(cells, c.status), cell(cells, c.node)
+	if v := cell(cells, c.ip); v != "" {
+		m.PodIPs = []string{v}
+	}
+}
+
+// appendRows turns Table rows with metadata into PodMeta.
+func appendRows(out []inspect.PodMeta, t *table) []inspect.PodMeta {
+	c := columnsOf(t)
 	for _, r := range t.Rows {
-		md := r.Object.Metadata
-		m := inspect.PodMeta{Namespace: md.Namespace, Name: md.Name, Annotations: md.Annotations,
-			Phase: cell(r.Cells, status), Node: cell(r.Cells, node)}
-		if v := cell(r.Cells, ip); v != "" {
-			m.PodIPs = []string{v}
+		if r.Object == nil {
+			continue
 		}
+		md := r.Object.Metadata
+		m := inspect.PodMeta{Namespace: md.Namespace, Name: md.Name, Labels: md.Labels, Annotations: md.Annotations}
+		c.fill(&m, r.Cells)
 		out = append(out, m)
 	}
 	return out

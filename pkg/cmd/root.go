@@ -114,11 +114,11 @@ func podNameCompletion(flags *genericclioptions.ConfigFlags) cobra.CompletionFun
 		if err != nil || cerr != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		core, err := status.CoreClient(cfg)
+		lister, err := status.NewPodLister(cfg)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		pods, err := cluster.NewPodLister(core).List(c.Context(), cluster.PodQuery{Namespace: ns})
+		pods, err := lister.List(c.Context(), cluster.PodQuery{Namespace: ns})
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -14,6 +14,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
@@ -213,7 +214,7 @@ func (o *Options) fromCluster(ctx context.Context) (inspect.Snapshot, error) {
 	if err != nil {
 		return inspect.Snapshot{}, fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
 	}
-	core, err := CoreClient(cfg)
+	lister, err := NewPodLister(cfg)
 	if err != nil {
 		return inspect.Snapshot{}, err
 	}
@@ -221,7 +222,7 @@ func (o *Options) fromCluster(ctx context.Context) (inspect.Snapshot, error) {
 	if o.AllNamespaces {
 		q.Namespace = ""
 	}
-	metas, err := cluster.NewPodLister(core).List(ctx, q)
+	metas, err := lister.List(ctx, q)
 	if err != nil {
 		return inspect.Snapshot{}, err
 	}
@@ -255,8 +256,29 @@ func nadNamespaces(metas []inspect.PodMeta, namespace string) []string {
 	return namespaces
 }
 
-// CoreClient is a REST client for the core (/api/v1) group built from cfg.
-func CoreClient(cfg *rest.Config) (*rest.RESTClient, error) {
+// Client-side rate limits, as kubectl sets them: a paginated list of a large cluster must not
+// wait on client-go's default of 5 requests a second.
+const (
+	clientQPS   = 50
+	clientBurst = 300
+)
+
+// NewPodLister builds the pod lister's two clients (core REST, metadata) from cfg.
+func NewPodLister(cfg *rest.Config) (*cluster.PodLister, error) {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = clientQPS, clientBurst
+	core, err := coreClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := metadata.NewForConfig(metadata.ConfigFor(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("build metadata client: %w", err)
+	}
+	return cluster.NewPodLister(core, meta), nil
+}
+
+func coreClient(cfg *rest.Config) (*rest.RESTClient, error) {
 	c := rest.CopyConfig(cfg)
 	c.APIPath = "/api"
 	c.GroupVersion = &scheme.Scheme.PrioritizedVersionsForGroup("")[0]

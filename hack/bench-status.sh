@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# bench-status.sh: start a local control plane, create 10,000 pods with two-interface network-status
+# annotations, and compare in one run the wall time and peak RSS of
+#   kubectl-multinet status -A -o json   vs   kubectl get pods -A -o json   vs   a raw metadata list.
+# Output is a markdown table for docs/benchmarks.md. PODS and RUNS can be set.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=$root/_out/bench
+pods=${PODS:-10000}
+runs=${RUNS:-5}
+"$root/hack/cluster.sh" up "$dir"
+testbin=$("$root/hack/testbin.sh")
+export KUBECONFIG=$dir/kubeconfig
+bench=$dir/bench
+(cd "$root" && go build -o "$bench" ./hack/bench)
+have=$("$testbin/kubectl" get pods -A --no-headers 2>/dev/null | wc -l)
+if [ "$have" -lt "$pods" ]; then
+  "$bench" seed -pods "$pods"
+fi
+echo "bench: $("$bench" metadata-list) on $(nproc) cores; kube-apiserver $("$testbin/kubectl" version -o json | grep -m1 gitVersion | tr -d ' ",')"
+"$bench" measure -runs "$runs" -- \
+  "metadata-list=$bench" metadata-list ";;" \
+  "kubectl-multinet status -A -o json=$root/bin/kubectl-multinet" status -A -o json ";;" \
+  "kubectl get pods -A -o json=$testbin/kubectl" get pods -A -o json
+echo "bench: the control plane keeps running; stop it with: hack/cluster.sh down $dir"

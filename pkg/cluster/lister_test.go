@@ -1,0 +1,82 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+)
+
+// TestListStrategiesAgree checks, against a real apiserver, that the paired metadata+Table list and
+// the Table-with-metadata fallback return the same pods, across pages, namespaces and selectors.
+func TestListStrategiesAgree(t *testing.T) {
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop()
+	ctx := context.Background()
+	cs := kubernetes.NewForConfigOrDie(env.Config)
+	for _, ns := range []string{"a", "b"} {
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 7; i++ {
+			pod := &corev1.Pod{
+				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("p%d", i), Namespace: ns, Labels: map[string]string{"even": fmt.Sprint(i%2 == 0)},
+					Annotations: map[string]string{"k8s.v1.cni.cncf.io/networks": "n"}},
+				Spec: corev1.PodSpec{NodeName: fmt.Sprintf("node-%d", i%3), Containers: []corev1.Container{{Name: "c", Image: "docker.io/lab/app:1"}}},
+			}
+			if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.APIPath, cfg.GroupVersion, cfg.NegotiatedSerializer = "/api", &corev1.SchemeGroupVersion, scheme.Codecs.WithoutConversion()
+	core, err := rest.RESTClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewPodLister(core, metadata.NewForConfigOrDie(metadata.ConfigFor(env.Config)))
+
+	for _, q := range []PodQuery{
+		{PageSize: 3},
+		{Namespace: "b", PageSize: 2},
+		{LabelSelector: "even=true", PageSize: 4},
+		{FieldSelector: "spec.nodeName=node-1", PageSize: 500},
+	} {
+		paired, ok, err := l.listPaired(ctx, q)
+		if err != nil || !ok {
+			t.Fatalf("%+v: paired list: ok=%v err=%v", q, ok, err)
+		}
+		tables, err := l.listTables(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(paired) == 0 || !reflect.DeepEqual(paired, tables) {
+			t.Errorf("%+v: paired and table lists differ:\n%+v\n%+v", q, paired, tables)
+		}
+		for _, p := range paired {
+			if p.Node == "" || p.Phase != "Pending" || p.Annotations["k8s.v1.cni.cncf.io/networks"] != "n" {
+				t.Errorf("%+v: pod %s/%s lacks node, phase or annotations: %+v", q, p.Namespace, p.Name, p)
+			}
+		}
+	}
+	all, err := l.List(ctx, PodQuery{PageSize: 5})
+	if err != nil || len(all) != 14 {
+		t.Fatalf("List: %d pods, %v", len(all), err)
+	}
+	if _, err := l.List(ctx, PodQuery{Namespace: "a", Names: []string{"p1", "nope"}}); err == nil || err.Error()[:15] != `pod "nope" not ` {
+		t.Errorf("named list of a missing pod: %v", err)
+	}
+}

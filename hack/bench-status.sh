@@ -2,6 +2,7 @@
 # bench-status.sh: start a local control plane, create 10,000 pods with two-interface network-status
 # annotations, and compare in one run the wall time and peak RSS of
 #   kubectl-multinet status -A -o json   vs   kubectl get pods -A -o json   vs   a raw metadata list.
+# The older k8snetworkplumbingwg plugin is represented by its access pattern (bench typed-list).
 # Output is a markdown table for docs/benchmarks.md. PODS and RUNS can be set.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,5 +22,6 @@ echo "bench: $("$bench" metadata-list) on $(nproc) cores; kube-apiserver $("$tes
 "$bench" measure -runs "$runs" -- \
   "metadata-list=$bench" metadata-list ";;" \
   "kubectl-multinet status -A -o json=$root/bin/kubectl-multinet" status -A -o json ";;" \
+  "older plugin's access (one typed list)=$bench" typed-list ";;" \
   "kubectl get pods -A -o json=$testbin/kubectl" get pods -A -o json
 echo "bench: the control plane keeps running; stop it with: hack/cluster.sh down $dir"

@@ -3,6 +3,7 @@
 //
 //	bench seed -kubeconfig K -pods 10000 -namespaces 20
 //	bench metadata-list -kubeconfig K          (the raw metadata-only list being compared against)
+//	bench typed-list -kubeconfig K             (the older plugin's access pattern: one typed list)
 //	bench measure -runs 5 -- NAME=CMD ... ;;   (each command run -runs times, interleaved)
 package main
 
@@ -19,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench seed|metadata-list|measure [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench seed|metadata-list|typed-list|measure [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -28,6 +29,8 @@ func main() {
 		err = seedCmd(os.Args[2:])
 	case "metadata-list":
 		err = metadataListCmd(os.Args[2:])
+	case "typed-list":
+		err = typedListCmd(os.Args[2:])
 	case "measure":
 		err = measureCmd(os.Args[2:])
 	default:

@@ -1,6 +1,10 @@
 package inspect
 
-import "sort"
+import (
+	"runtime"
+	"sort"
+	"sync"
+)
 
 // Snapshot is one read of the cluster, or of a dump: pods and the NADs that were readable.
 type Snapshot struct {
@@ -8,13 +12,31 @@ type Snapshot struct {
 	NADs *NADSet
 }
 
-// Inspect builds the model for every pod of the snapshot, in namespace then name order.
+// parallelMin is the pod count from which Inspect spreads the work over the CPUs.
+const parallelMin = 1024
+
+// Inspect builds the model for every pod of the snapshot, in namespace then name order. Large
+// snapshots are inspected on every CPU (parsing network-status JSON dominates).
 func Inspect(s Snapshot) []Pod {
-	pods := make([]Pod, 0, len(s.Pods))
-	for _, m := range s.Pods {
-		pods = append(pods, InspectPod(m, s.NADs))
+	pods := make([]Pod, len(s.Pods))
+	workers := runtime.GOMAXPROCS(0)
+	if len(s.Pods) < parallelMin || workers < 2 {
+		workers = 1
 	}
-	sort.Slice(pods, func(i, j int) bool {
+	chunk := (len(s.Pods) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(s.Pods); lo += chunk {
+		hi := min(lo+chunk, len(s.Pods))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				pods[i] = InspectPod(s.Pods[i], s.NADs)
+			}
+		}()
+	}
+	wg.Wait()
+	sort.SliceStable(pods, func(i, j int) bool {
 		if pods[i].Namespace != pods[j].Namespace {
 			return pods[i].Namespace < pods[j].Namespace
 		}

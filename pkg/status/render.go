@@ -1,7 +1,6 @@
 package status
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -75,11 +74,15 @@ func row(p inspect.Pod, withNamespace, wide bool, note string, cells ...string) 
 	return metav1.TableRow{Cells: append(out, note)}
 }
 
+// statusSourceName names the annotation the pod's interfaces were read from, short.
 func statusSourceName(p inspect.Pod) string {
-	if p.StatusSource == "" {
-		return "network status (no status annotation)"
+	switch p.StatusSource {
+	case "":
+		return "network-status (pod has none)"
+	case inspect.DeprecatedNetworksStatusAnnotation:
+		return "networks-status (deprecated)"
 	}
-	return p.StatusSource
+	return strings.TrimPrefix(strings.TrimPrefix(p.StatusSource, "k8s.v1.cni.cncf.io/"), "networking.gke.io/")
 }
 
 func printTable(w io.Writer, cols []string, rows []metav1.TableRow) error {
@@ -106,9 +109,7 @@ func ipList(ips []string) string {
 
 // PrintJSON writes the Report as indented JSON.
 func PrintJSON(w io.Writer, pods []inspect.Pod) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(Report{Pods: nonNil(pods)})
+	return writeReportJSON(w, pods)
 }
 
 // PrintYAML writes the Report as YAML.

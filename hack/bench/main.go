@@ -15,6 +15,8 @@ import (
 	"os"
 	"strings"
 
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -47,7 +49,16 @@ func kubeconfigFlag(fs *flag.FlagSet) *string {
 	return fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the control plane")
 }
 
-func restConfig(path string) (*clientcmdConfig, error) {
+// clientset is a typed client for the kubeconfig at path.
+func clientset(path string) (*kubernetes.Clientset, error) {
+	cfg, err := restConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+func restConfig(path string) (*rest.Config, error) {
 	if path == "" {
 		return nil, errors.New("-kubeconfig (or $KUBECONFIG) is required")
 	}

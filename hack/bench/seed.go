@@ -12,11 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 )
-
-type clientcmdConfig = rest.Config
 
 // statusFor is a two-entry network-status the way Multus writes it (indented JSON).
 func statusFor(ns string, i int) string {
@@ -84,11 +80,7 @@ func seedCmd(args []string) error {
 	namespaces := fs.Int("namespaces", 20, "namespaces to spread them over")
 	workers := fs.Int("workers", 32, "concurrent creates")
 	_ = fs.Parse(args)
-	cfg, err := restConfig(*kc)
-	if err != nil {
-		return err
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := clientset(*kc)
 	if err != nil {
 		return err
 	}

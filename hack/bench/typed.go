@@ -6,7 +6,6 @@ import (
 
 	nadutils "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/utils"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 )
 
 // typedListCmd reads pods the way the older k8snetworkplumbingwg kubectl-multinet does: one
@@ -16,11 +15,7 @@ func typedListCmd(args []string) error {
 	fs := flag.NewFlagSet("typed-list", flag.ExitOnError)
 	kc := kubeconfigFlag(fs)
 	_ = fs.Parse(args)
-	cfg, err := restConfig(*kc)
-	if err != nil {
-		return err
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := clientset(*kc)
 	if err != nil {
 		return err
 	}

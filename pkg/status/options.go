@@ -25,6 +25,7 @@ import (
 // UsageError is a mistake in flags or arguments; commands exit 2 on it.
 type UsageError struct{ Msg string }
 
+// Error returns the message.
 func (e *UsageError) Error() string { return e.Msg }
 
 // Options are the settings of one `status` (or legacy) run.

@@ -180,6 +180,22 @@ func TestStatusAgainstAPIServer(t *testing.T) {
 			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 		}
 	})
+	t.Run("shell completion lists pods and namespaces", func(t *testing.T) {
+		r := runBin(t, s.kubeconfig, "__complete", "status", "-n", ns, "half")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "half-1\n") {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		r = runBin(t, s.kubeconfig, "__complete", "status", "-n", "it-st")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, ns+"\n") {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
+	t.Run("version", func(t *testing.T) {
+		r := runBin(t, s.kubeconfig, "version")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "kubectl-multinet dev (commit unknown, go") {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	})
 	t.Run("wrong flag is a usage error", func(t *testing.T) {
 		r := runBin(t, s.kubeconfig, "status", "--bogus")
 		if r.code != 2 || !strings.Contains(r.stderr, "unknown flag: --bogus") {

@@ -30,9 +30,12 @@ dist: ## Release archives for every krew platform and dist/multinet.yaml.
 krew-check: ## Validate the krew manifest with krew's own validator, installing every platform.
 	VERSION=$(VERSION) hack/krew-check.sh
 
+FUZZ_TARGETS := inspect:FuzzParseNetworks inspect:FuzzInspectPod inspect:FuzzParseConfig inspect:FuzzParseRange \
+	dump:FuzzRead status:FuzzJSONWriter doctor:FuzzClassify doctor:FuzzORIPName
+
 fuzz: ## Run each fuzz target for FUZZTIME.
-	go test ./pkg/inspect -run '^$$' -fuzz '^FuzzParseNetworks$$' -fuzztime $(FUZZTIME)
-	go test ./pkg/inspect -run '^$$' -fuzz '^FuzzInspectPod$$' -fuzztime $(FUZZTIME)
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
+	  echo "fuzz: $$pkg $$fn"; go test ./pkg/$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 demo: build ## Start a local control plane, seed a multi-network scenario, run status against it.
 	hack/demo.sh

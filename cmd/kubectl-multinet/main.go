@@ -12,8 +12,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	_ "k8s.io/client-go/plugin/pkg/client/auth" // exec, OIDC and cloud auth providers from kubeconfigs
 
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cmd"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
 )
 
 // version and commit are set at link time by `make build`/`make dist`.
@@ -30,10 +30,13 @@ func main() {
 	if err == nil {
 		return
 	}
-	fmt.Fprintf(os.Stderr, "error: %v\n", err)
-	var usage *status.UsageError
-	if errors.As(err, &usage) {
-		os.Exit(2)
+	var exit *cli.ExitError
+	if !errors.As(err, &exit) || !exit.Silent {
+		fmt.Fprintf(os.Stderr, "error: %v\n", err)
+	}
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		os.Exit(coded.ExitCode())
 	}
 	os.Exit(1)
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
 )
@@ -50,11 +51,11 @@ k8snetworkplumbingwg kubectl-multinet plugin, with its -o text|wide|json.`,
 		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &status.UsageError{Msg: err.Error() + "; see " + c.CommandPath() + " -h"}
+		return cli.Usagef("%v; see %s -h", err, c.CommandPath())
 	})
 	flags.AddFlags(root.PersistentFlags())
 	legacy.AddFlags(root)
-	root.AddCommand(newStatus(flags, streams), newVersion(streams, info))
+	root.AddCommand(newStatus(flags, streams), newDoctor(flags, streams), newVersion(streams, info))
 	registerCompletions(root, flags)
 	return root
 }

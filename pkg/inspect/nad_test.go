@@ -23,8 +23,8 @@ func TestSummarize(t *testing.T) {
 		{`{"type": "ipvlan", # comment}`, "invalid config: not JSON: invalid character '#' looking for beginning of object key string"},
 	}
 	for _, tt := range tests {
-		if got := Summarize(tt.config).String(); got != tt.want {
-			t.Errorf("Summarize(%s)\n got %q\nwant %q", tt.config, got, tt.want)
+		if got := ParseConfig(tt.config).String(); got != tt.want {
+			t.Errorf("ParseConfig(%s)\n got %q\nwant %q", tt.config, got, tt.want)
 		}
 	}
 }

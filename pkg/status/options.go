@@ -17,16 +17,11 @@ import (
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 )
-
-// UsageError is a mistake in flags or arguments; commands exit 2 on it.
-type UsageError struct{ Msg string }
-
-// Error returns the message.
-func (e *UsageError) Error() string { return e.Msg }
 
 // Options are the settings of one `status` (or legacy) run.
 type Options struct {
@@ -79,10 +74,10 @@ func (o *Options) Complete(args []string) error {
 		switch strings.ToLower(kind) {
 		case "pod", "pods", "po":
 		default:
-			return &UsageError{Msg: fmt.Sprintf("argument %q: only pods are supported, use pod/NAME or NAME", a)}
+			return cli.Usagef("argument %q: only pods are supported, use pod/NAME or NAME", a)
 		}
 		if name == "" {
-			return &UsageError{Msg: fmt.Sprintf("argument %q has no pod name", a)}
+			return cli.Usagef("argument %q has no pod name", a)
 		}
 		o.names = append(o.names, name)
 	}
@@ -108,22 +103,22 @@ func (o *Options) Validate() error {
 		ok = ok || o.Output == f
 	}
 	if !ok {
-		return &UsageError{Msg: fmt.Sprintf("--output %q is not supported, use one of: %s", o.Output, strings.Join(formats, "|"))}
+		return cli.Usagef("--output %q is not supported, use one of: %s", o.Output, strings.Join(formats, "|"))
 	}
 	if o.ChunkSize < 0 {
-		return &UsageError{Msg: fmt.Sprintf("--chunk-size %d must be 0 or more", o.ChunkSize)}
+		return cli.Usagef("--chunk-size %d must be 0 or more", o.ChunkSize)
 	}
 	if o.AllNamespaces && len(o.names) > 0 {
-		return &UsageError{Msg: "pod names cannot be combined with --all-namespaces; use -n NAMESPACE"}
+		return cli.Usagef("pod names cannot be combined with --all-namespaces; use -n NAMESPACE")
 	}
 	if o.Filename != "" && o.FieldSelector != "" {
-		return &UsageError{Msg: "--field-selector cannot be used with --filename; it is evaluated by the API server"}
+		return cli.Usagef("--field-selector cannot be used with --filename; it is evaluated by the API server")
 	}
 	if _, err := labels.Parse(o.LabelSelector); err != nil {
-		return &UsageError{Msg: fmt.Sprintf("--selector %q: %v", o.LabelSelector, err)}
+		return cli.Usagef("--selector %q: %v", o.LabelSelector, err)
 	}
 	if _, err := fields.ParseSelector(o.FieldSelector); err != nil {
-		return &UsageError{Msg: fmt.Sprintf("--field-selector %q: %v", o.FieldSelector, err)}
+		return cli.Usagef("--field-selector %q: %v", o.FieldSelector, err)
 	}
 	return nil
 }

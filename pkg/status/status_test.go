@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -135,7 +137,7 @@ func TestErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans lines: %q", err)
 			}
-			_, isUsage := err.(*UsageError)
+			_, isUsage := err.(*cli.UsageError)
 			if isUsage != tt.usage {
 				t.Errorf("usage error = %v, want %v", isUsage, tt.usage)
 			}

@@ -1,0 +1,163 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+)
+
+// kindInputs maps a dump's kinds (group/Kind) to the input their presence provides.
+var kindInputs = map[string]Input{
+	"k8s.cni.cncf.io/NetworkAttachmentDefinition":           InNADs,
+	"whereabouts.cni.cncf.io/IPPool":                        InIPPools,
+	"whereabouts.cni.cncf.io/OverlappingRangeIPReservation": InORIPs,
+	"/Event":                                InEvents,
+	"/Node":                                 InNodes,
+	"apps/DaemonSet":                        InDaemonSets,
+	"rbac.authorization.k8s.io/ClusterRole": InClusterRoles,
+	"networking.gke.io/GKEIPRoute":          InIPRoutes,
+	"apiextensions.k8s.io/CustomResourceDefinition": InAPIGroups,
+}
+
+// FromDump builds the model from a dump. An input counts as present when the dump holds at least
+// one object of its kind; pods in a dump count as all pods.
+func FromDump(objs *dump.Objects) (*Model, error) {
+	m := NewModel()
+	for _, u := range objs.Items {
+		gvk := u.GroupVersionKind()
+		if in, ok := kindInputs[gvk.Group+"/"+gvk.Kind]; ok {
+			m.Mark(in)
+		}
+	}
+	if err := m.AddObjects(objs.Items); err != nil {
+		return nil, err
+	}
+	if m.Has(InNADs) {
+		m.APIGroups[NADResource] = true
+	}
+	if m.Has(InIPPools) {
+		m.APIGroups[IPPoolResource] = true
+	}
+	snap, err := objs.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if len(snap.Pods) > 0 {
+		m.Mark(InPods)
+		m.Mark(InAllPods)
+	}
+	m.SetPods(snap.Pods)
+	return m, nil
+}
+
+// Scope selects what an online diagnosis reads.
+type Scope struct {
+	// Namespace is "" for all namespaces.
+	Namespace     string
+	LabelSelector string
+	// Names restricts the pods to these (of Namespace).
+	Names []string
+}
+
+// PodLister is the part of cluster.PodLister the online model needs.
+type PodLister interface {
+	List(ctx context.Context, q cluster.PodQuery) ([]inspect.PodMeta, error)
+}
+
+// Clients are what FromCluster reads through.
+type Clients struct {
+	Pods      PodLister
+	Dynamic   dynamic.Interface
+	Discovery discovery.DiscoveryInterface
+}
+
+func gvr(group, version, resource string) schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: group, Version: version, Resource: resource}
+}
+
+// FromCluster reads every input once. Pods must be readable; any other input that cannot be read
+// is noted and the checks needing it are skipped.
+func FromCluster(ctx context.Context, c Clients, s Scope) (*Model, error) {
+	m := NewModel()
+	resources := []cluster.Resource{
+		{Name: string(InNADs), GVR: gvr("k8s.cni.cncf.io", "v1", "network-attachment-definitions")},
+		{Name: string(InIPPools), GVR: gvr("whereabouts.cni.cncf.io", "v1alpha1", "ippools")},
+		{Name: string(InORIPs), GVR: gvr("whereabouts.cni.cncf.io", "v1alpha1", "overlappingrangeipreservations")},
+		{Name: string(InEvents), GVR: gvr("", "v1", "events"), Namespace: s.Namespace, FieldSelector: "reason=FailedCreatePodSandBox"},
+		{Name: string(InNodes), GVR: gvr("", "v1", "nodes")},
+		{Name: string(InDaemonSets), GVR: gvr("apps", "v1", "daemonsets")},
+		{Name: string(InClusterRoles), GVR: gvr("rbac.authorization.k8s.io", "v1", "clusterroles")},
+		{Name: string(InIPRoutes), GVR: gvr("networking.gke.io", "v1", "gkeiproutes")},
+		{Name: "multus config", GVR: gvr("", "v1", "configmaps"), Namespace: "kube-system"},
+	}
+	type podResult struct {
+		metas []inspect.PodMeta
+		err   error
+	}
+	pods := make(chan podResult, 1)
+	go func() {
+		metas, err := c.Pods.List(ctx, cluster.PodQuery{Namespace: s.Namespace, LabelSelector: s.LabelSelector, Names: s.Names})
+		pods <- podResult{metas, err}
+	}()
+	col := cluster.Collect(ctx, c.Dynamic, resources)
+	m.Notes = append(m.Notes, col.Notes...)
+	var all []unstructured.Unstructured
+	names := make([]string, 0, len(col.Items))
+	for name := range col.Items {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		all = append(all, col.Items[name]...)
+		m.Mark(Input(name))
+	}
+	if err := m.AddObjects(all); err != nil {
+		return nil, err
+	}
+	m.readAPIGroups(c.Discovery)
+	pr := <-pods
+	if pr.err != nil {
+		return nil, pr.err
+	}
+	m.Mark(InPods)
+	if s.Namespace == "" && s.LabelSelector == "" && len(s.Names) == 0 {
+		m.Mark(InAllPods)
+	}
+	m.SetPods(pr.metas)
+	return m, nil
+}
+
+// readAPIGroups asks discovery which of the network CRDs are served.
+func (m *Model) readAPIGroups(d discovery.DiscoveryInterface) {
+	for _, gv := range []struct{ groupVersion, resource string }{
+		{"k8s.cni.cncf.io/v1", NADResource},
+		{"whereabouts.cni.cncf.io/v1alpha1", IPPoolResource},
+	} {
+		list, err := d.ServerResourcesForGroupVersion(gv.groupVersion)
+		if err != nil {
+			if !apierrors.IsNotFound(err) {
+				m.Notes = append(m.Notes, fmt.Sprintf("skipped API discovery of %s: %v", gv.groupVersion, err))
+				return
+			}
+			continue
+		}
+		plural, _, _ := strings.Cut(gv.resource, ".")
+		for _, r := range list.APIResources {
+			if r.Name == plural {
+				m.APIGroups[gv.resource] = true
+			}
+		}
+	}
+	m.Mark(InAPIGroups)
+}

@@ -1,0 +1,223 @@
+package doctor
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
+	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+)
+
+// Model is everything the checks read, built once from the cluster or a dump.
+type Model struct {
+	have map[Input]bool
+	// Notes say what could not be read and why (forbidden, not served ...).
+	Notes []string
+
+	Pods     []inspect.Pod
+	podByKey map[string]*inspect.Pod
+	NADs     []*NAD
+	nadByKey map[string]*NAD
+	Pools    []*whv1.IPPool
+	ORIPs    []*whv1.OverlappingRangeIPReservation
+	Events   []*corev1.Event
+	Nodes    []*corev1.Node
+	// DaemonSets are the Multus DaemonSets (name contains "multus").
+	DaemonSets   []*appsv1.DaemonSet
+	ClusterRoles []*rbacv1.ClusterRole
+	IPRoutes     []*IPRoute
+	// APIGroups holds `plural.group` of every served resource the checks ask about.
+	APIGroups map[string]bool
+	// NamespaceIsolation is Multus' namespaceIsolation setting, when a Multus config was read.
+	NamespaceIsolation bool
+	// GlobalNamespaces are the namespaces whose NADs any pod may use under namespaceIsolation.
+	GlobalNamespaces []string
+}
+
+// NAD is a NetworkAttachmentDefinition with its parsed config.
+type NAD struct {
+	*nadv1.NetworkAttachmentDefinition
+	Config inspect.CNIConfig
+}
+
+// IPRoute is the part of a GKEIPRoute (networking.gke.io/v1) the checks read.
+type IPRoute struct {
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Addresses []struct {
+			Value string `json:"value"`
+		} `json:"addresses"`
+		Network     string                `json:"network"`
+		PodSelector *metav1.LabelSelector `json:"podSelector"`
+	} `json:"spec"`
+	Status struct {
+		Conditions []metav1.Condition `json:"conditions"`
+	} `json:"status"`
+}
+
+// Resource names looked up in APIGroups.
+const (
+	NADResource    = "network-attachment-definitions.k8s.cni.cncf.io"
+	IPPoolResource = "ippools.whereabouts.cni.cncf.io"
+)
+
+// NewModel returns an empty model.
+func NewModel() *Model {
+	return &Model{have: map[Input]bool{}, podByKey: map[string]*inspect.Pod{}, nadByKey: map[string]*NAD{}, APIGroups: map[string]bool{}}
+}
+
+// Mark says input was read completely.
+func (m *Model) Mark(in Input) { m.have[in] = true }
+
+// Has reports whether input was read.
+func (m *Model) Has(in Input) bool { return m.have[in] }
+
+func (m *Model) missing(needs []Input) []Input {
+	var out []Input
+	for _, n := range needs {
+		if !m.have[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// SetPods inspects pods and indexes them. nads must be set first so that interfaces carry configs.
+func (m *Model) SetPods(metas []inspect.PodMeta) {
+	set := inspect.NewNADSet()
+	for _, n := range m.NADs {
+		set.Add(n.NetworkAttachmentDefinition)
+	}
+	m.Pods = inspect.Inspect(inspect.Snapshot{Pods: metas, NADs: set})
+	for i := range m.Pods {
+		p := &m.Pods[i]
+		m.podByKey[p.Namespace+"/"+p.Name] = p
+	}
+}
+
+// Pod returns the pod namespace/name, or nil.
+func (m *Model) Pod(key string) *inspect.Pod { return m.podByKey[key] }
+
+// NAD returns the NAD namespace/name, or nil.
+func (m *Model) NAD(key string) *NAD { return m.nadByKey[key] }
+
+// AddObjects files objects of the kinds the checks know; others are ignored. A malformed object is
+// an error naming it.
+func (m *Model) AddObjects(items []unstructured.Unstructured) error {
+	for i := range items {
+		if err := m.add(&items[i]); err != nil {
+			u := &items[i]
+			return fmt.Errorf("%s %s: %w", strings.ToLower(u.GetKind()), objectKey(u), err)
+		}
+	}
+	sort.Slice(m.NADs, func(i, j int) bool {
+		return m.NADs[i].Namespace+"/"+m.NADs[i].Name < m.NADs[j].Namespace+"/"+m.NADs[j].Name
+	})
+	return nil
+}
+
+func objectKey(u *unstructured.Unstructured) string {
+	if u.GetNamespace() == "" {
+		return u.GetName()
+	}
+	return u.GetNamespace() + "/" + u.GetName()
+}
+
+func (m *Model) add(u *unstructured.Unstructured) error {
+	gvk := u.GroupVersionKind()
+	conv := runtime.DefaultUnstructuredConverter
+	switch gvk.Group + "/" + gvk.Kind {
+	case "k8s.cni.cncf.io/NetworkAttachmentDefinition":
+		n := &nadv1.NetworkAttachmentDefinition{}
+		if err := conv.FromUnstructured(u.Object, n); err != nil {
+			return err
+		}
+		nad := &NAD{NetworkAttachmentDefinition: n, Config: inspect.ParseConfig(n.Spec.Config)}
+		m.NADs = append(m.NADs, nad)
+		m.nadByKey[n.Namespace+"/"+n.Name] = nad
+	case "whereabouts.cni.cncf.io/IPPool":
+		p := &whv1.IPPool{}
+		if err := conv.FromUnstructured(u.Object, p); err != nil {
+			return err
+		}
+		m.Pools = append(m.Pools, p)
+	case "whereabouts.cni.cncf.io/OverlappingRangeIPReservation":
+		o := &whv1.OverlappingRangeIPReservation{}
+		if err := conv.FromUnstructured(u.Object, o); err != nil {
+			return err
+		}
+		m.ORIPs = append(m.ORIPs, o)
+	case "/Event", "events.k8s.io/Event":
+		e := &corev1.Event{}
+		if gvk.Group == "events.k8s.io" {
+			return nil
+		}
+		if err := conv.FromUnstructured(u.Object, e); err != nil {
+			return err
+		}
+		m.Events = append(m.Events, e)
+	case "/Node":
+		n := &corev1.Node{}
+		if err := conv.FromUnstructured(u.Object, n); err != nil {
+			return err
+		}
+		m.Nodes = append(m.Nodes, n)
+	case "apps/DaemonSet":
+		if !strings.Contains(u.GetName(), "multus") {
+			return nil
+		}
+		d := &appsv1.DaemonSet{}
+		if err := conv.FromUnstructured(u.Object, d); err != nil {
+			return err
+		}
+		m.DaemonSets = append(m.DaemonSets, d)
+	case "rbac.authorization.k8s.io/ClusterRole":
+		r := &rbacv1.ClusterRole{}
+		if err := conv.FromUnstructured(u.Object, r); err != nil {
+			return err
+		}
+		m.ClusterRoles = append(m.ClusterRoles, r)
+	case "networking.gke.io/GKEIPRoute":
+		r := &IPRoute{}
+		if err := conv.FromUnstructured(u.Object, r); err != nil {
+			return err
+		}
+		m.IPRoutes = append(m.IPRoutes, r)
+	case "/ConfigMap":
+		m.readMultusConfig(u)
+	case "apiextensions.k8s.io/CustomResourceDefinition":
+		m.APIGroups[u.GetName()] = true
+	}
+	return nil
+}
+
+// readMultusConfig takes namespaceIsolation and globalNamespaces from a Multus daemon ConfigMap.
+func (m *Model) readMultusConfig(u *unstructured.Unstructured) {
+	if !strings.Contains(u.GetName(), "multus") {
+		return
+	}
+	data, _, _ := unstructured.NestedStringMap(u.Object, "data")
+	for _, v := range data {
+		cfg, ok := parseMultusConfig(v)
+		if !ok {
+			continue
+		}
+		m.NamespaceIsolation = m.NamespaceIsolation || cfg.NamespaceIsolation
+		if cfg.GlobalNamespaces != "" {
+			m.GlobalNamespaces = strings.Split(cfg.GlobalNamespaces, ",")
+		}
+	}
+}
+
+// prefixContains reports whether ip is inside p.
+func prefixContains(p netip.Prefix, ip netip.Addr) bool { return p.Contains(ip.Unmap()) }

@@ -1,0 +1,355 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// CNIConfig is what multinet reads of a NAD's spec.config: the interface plugin (the first of a
+// conflist) and its IPAM.
+type CNIConfig struct {
+	Type            string
+	Master          string
+	Mode            string
+	LinkInContainer bool
+	IPAM            *IPAMConfig
+	// Chained are the further plugins of a conflist.
+	Chained []string
+	// FromFile means the config is empty: Multus reads it from a file named after the NAD on the node.
+	FromFile bool
+	// Err is why the config could not be read at all.
+	Err error
+}
+
+// IPAMConfig is the IPAM section, in whereabouts' keys (also host-local's and static's).
+type IPAMConfig struct {
+	Type        string
+	Ranges      []IPRange
+	NetworkName string
+	Gateway     string
+	Exclude     []string
+	// EnableOverlapping is whereabouts' enable_overlapping_ranges (default true).
+	EnableOverlapping bool
+	// Problems are range settings that do not parse or do not fit, one sentence each.
+	Problems []string
+}
+
+// IPRange is one address range: a CIDR, optionally narrowed by start and end.
+type IPRange struct {
+	// Spec is the range as written.
+	Spec   string
+	Prefix netip.Prefix
+	Start  netip.Addr
+	End    netip.Addr
+}
+
+// String renders the range as CIDR[start-end].
+func (r IPRange) String() string {
+	switch {
+	case !r.Start.IsValid() && !r.End.IsValid():
+		return r.Prefix.String()
+	case r.Start == r.End:
+		return fmt.Sprintf("%s/%d", r.Start, r.Prefix.Bits())
+	}
+	return fmt.Sprintf("%s[%s-%s]", r.Prefix, addrOrEmpty(r.Start), addrOrEmpty(r.End))
+}
+
+func addrOrEmpty(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// Contains reports whether ip is in the range (within start and end when set).
+func (r IPRange) Contains(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !r.Prefix.Contains(ip) {
+		return false
+	}
+	if r.Start.IsValid() && ip.Less(r.Start) {
+		return false
+	}
+	return !r.End.IsValid() || !r.End.Less(ip)
+}
+
+// First and Last are the usable bounds: start/end when set, else the prefix without its network
+// address (and, for IPv4 shorter than /31, its broadcast), as whereabouts allocates.
+func (r IPRange) First() netip.Addr {
+	if r.Start.IsValid() {
+		return r.Start
+	}
+	first := r.Prefix.Masked().Addr()
+	if r.Prefix.Bits() < r.Prefix.Addr().BitLen()-1 {
+		first = first.Next()
+	}
+	return first
+}
+
+// Last is the last usable address (see First).
+func (r IPRange) Last() netip.Addr {
+	if r.End.IsValid() {
+		return r.End
+	}
+	last := lastAddr(r.Prefix)
+	if r.Prefix.Addr().Is4() && r.Prefix.Bits() < 31 {
+		last = last.Prev()
+	}
+	return last
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 1 << (7 - i%8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
+// Size is the number of usable addresses, saturating at 1<<62.
+func (r IPRange) Size() uint64 { return span(r.First(), r.Last()) }
+
+// span counts the addresses from a to b inclusive, saturating at 1<<62 (0 when b < a).
+func span(a, b netip.Addr) uint64 {
+	if !a.IsValid() || !b.IsValid() || b.Less(a) || a.BitLen() != b.BitLen() {
+		return 0
+	}
+	x, y := a.As16(), b.As16()
+	var hiX, hiY, loX, loY uint64
+	for i := 0; i < 8; i++ {
+		hiX, hiY = hiX<<8|uint64(x[i]), hiY<<8|uint64(y[i])
+		loX, loY = loX<<8|uint64(x[8+i]), loY<<8|uint64(y[8+i])
+	}
+	const limit = 1 << 62
+	if hiY != hiX {
+		return limit
+	}
+	if d := loY - loX; d < limit {
+		return d + 1
+	}
+	return limit
+}
+
+// ParseRange reads a whereabouts range: a CIDR, or `first-last/bits` (start and end inside the CIDR).
+func ParseRange(spec string) (IPRange, error) {
+	spec = strings.TrimSpace(spec)
+	if dash := strings.Index(spec, "-"); dash >= 0 {
+		slash := strings.LastIndex(spec, "/")
+		if slash < dash {
+			return IPRange{}, fmt.Errorf("range %q: want CIDR or first-last/bits", spec)
+		}
+		start, err1 := netip.ParseAddr(spec[:dash])
+		end, err2 := netip.ParseAddr(spec[dash+1 : slash])
+		p, err3 := netip.ParsePrefix(spec[:dash] + spec[slash:])
+		if err1 != nil || err2 != nil || err3 != nil {
+			return IPRange{}, fmt.Errorf("range %q: want CIDR or first-last/bits", spec)
+		}
+		r := IPRange{Spec: spec, Prefix: p.Masked(), Start: start, End: end}
+		return r, r.check()
+	}
+	p, err := netip.ParsePrefix(spec)
+	if err != nil {
+		return IPRange{}, fmt.Errorf("range %q is not a CIDR", spec)
+	}
+	return IPRange{Spec: spec, Prefix: p.Masked()}, nil
+}
+
+// check verifies start and end lie in the prefix, in order.
+func (r IPRange) check() error {
+	for _, a := range []netip.Addr{r.Start, r.End} {
+		if a.IsValid() && !r.Prefix.Contains(a) {
+			return fmt.Errorf("range %s: %s is outside %s", r.Spec, a, r.Prefix)
+		}
+	}
+	if r.Start.IsValid() && r.End.IsValid() && r.End.Less(r.Start) {
+		return fmt.Errorf("range %s: range_end %s is before range_start %s", r.Spec, r.End, r.Start)
+	}
+	return nil
+}
+
+// rawPlugin is the part of a CNI plugin config multinet reads.
+type rawPlugin struct {
+	Type            string   `json:"type"`
+	Master          string   `json:"master"`
+	Mode            string   `json:"mode"`
+	LinkInContainer bool     `json:"linkInContainer"`
+	IPAM            *rawIPAM `json:"ipam"`
+}
+
+type rawRange struct {
+	Range      string `json:"range"`
+	RangeStart string `json:"range_start"`
+	RangeEnd   string `json:"range_end"`
+}
+
+type rawIPAM struct {
+	Type string `json:"type"`
+	rawRange
+	IPRanges                []rawRange `json:"ipRanges"`
+	NetworkName             string     `json:"network_name"`
+	Gateway                 string     `json:"gateway"`
+	Exclude                 []string   `json:"exclude"`
+	EnableOverlappingRanges *bool      `json:"enable_overlapping_ranges"`
+	// host-local and static
+	Subnet     string `json:"subnet"`
+	RangeStart string `json:"rangeStart"`
+	RangeEnd   string `json:"rangeEnd"`
+	Ranges     [][]struct {
+		Subnet     string `json:"subnet"`
+		RangeStart string `json:"rangeStart"`
+		RangeEnd   string `json:"rangeEnd"`
+		Gateway    string `json:"gateway"`
+	} `json:"ranges"`
+	Addresses []struct {
+		Address string `json:"address"`
+	} `json:"addresses"`
+}
+
+// ParseConfig reads a NAD's spec.config: a single plugin or a conflist.
+func ParseConfig(config string) CNIConfig {
+	if strings.TrimSpace(config) == "" {
+		return CNIConfig{FromFile: true}
+	}
+	var raw struct {
+		rawPlugin
+		Plugins []rawPlugin `json:"plugins"`
+	}
+	if err := json.Unmarshal([]byte(config), &raw); err != nil {
+		return CNIConfig{Err: fmt.Errorf("not JSON: %w", err)}
+	}
+	main := raw.rawPlugin
+	var chained []string
+	if len(raw.Plugins) > 0 {
+		main = raw.Plugins[0]
+		for _, p := range raw.Plugins[1:] {
+			chained = append(chained, p.Type)
+		}
+	}
+	if main.Type == "" {
+		return CNIConfig{Err: fmt.Errorf("no \"type\" in the plugin config")}
+	}
+	c := CNIConfig{Type: main.Type, Master: main.Master, Mode: main.Mode, LinkInContainer: main.LinkInContainer, Chained: chained}
+	if main.IPAM != nil && main.IPAM.Type != "" {
+		c.IPAM = main.IPAM.parse()
+	}
+	return c
+}
+
+func (raw *rawIPAM) parse() *IPAMConfig {
+	c := &IPAMConfig{Type: raw.Type, NetworkName: raw.NetworkName, Gateway: raw.Gateway, Exclude: raw.Exclude, EnableOverlapping: true}
+	if raw.EnableOverlappingRanges != nil {
+		c.EnableOverlapping = *raw.EnableOverlappingRanges
+	}
+	add := func(spec, start, end string) {
+		if spec == "" {
+			return
+		}
+		r, err := ParseRange(spec)
+		if err != nil {
+			c.Problems = append(c.Problems, err.Error())
+			return
+		}
+		for _, b := range []struct {
+			key, v string
+			dst    *netip.Addr
+		}{{"range_start", start, &r.Start}, {"range_end", end, &r.End}} {
+			if b.v == "" {
+				continue
+			}
+			a, err := netip.ParseAddr(b.v)
+			if err != nil {
+				c.Problems = append(c.Problems, fmt.Sprintf("%s %q is not an IP address", b.key, b.v))
+				return
+			}
+			*b.dst = a
+		}
+		if err := r.check(); err != nil {
+			c.Problems = append(c.Problems, err.Error())
+			return
+		}
+		c.Ranges = append(c.Ranges, r)
+	}
+	add(raw.Range, raw.rawRange.RangeStart, raw.rawRange.RangeEnd)
+	for _, r := range raw.IPRanges {
+		add(r.Range, r.RangeStart, r.RangeEnd)
+	}
+	add(raw.Subnet, raw.RangeStart, raw.RangeEnd)
+	for _, set := range raw.Ranges {
+		for _, r := range set {
+			add(r.Subnet, r.RangeStart, r.RangeEnd)
+		}
+	}
+	for _, a := range raw.Addresses {
+		p, err := netip.ParsePrefix(a.Address)
+		if err != nil {
+			c.Problems = append(c.Problems, fmt.Sprintf("address %q is not an IP address with prefix length", a.Address))
+			continue
+		}
+		c.Ranges = append(c.Ranges, IPRange{Spec: a.Address, Prefix: p.Masked(), Start: p.Addr(), End: p.Addr()})
+	}
+	if c.Gateway != "" {
+		if gw, err := netip.ParseAddr(c.Gateway); err != nil {
+			c.Problems = append(c.Problems, fmt.Sprintf("gateway %q is not an IP address", c.Gateway))
+		} else if len(c.Ranges) > 0 && !c.anyPrefixContains(gw) {
+			c.Problems = append(c.Problems, fmt.Sprintf("gateway %s is outside the range", gw))
+		}
+	}
+	for _, e := range c.Exclude {
+		if _, err := netip.ParsePrefix(e); err != nil {
+			c.Problems = append(c.Problems, fmt.Sprintf("exclude %q is not a CIDR", e))
+		}
+	}
+	return c
+}
+
+func (c *IPAMConfig) anyPrefixContains(ip netip.Addr) bool {
+	for _, r := range c.Ranges {
+		if r.Prefix.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// Contains reports whether ip is in one of the ranges.
+func (c *IPAMConfig) Contains(ip netip.Addr) bool {
+	for _, r := range c.Ranges {
+		if r.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders the config on one line: `ipvlan master=eth1 mode=l2 ipam=whereabouts range=10.0.0.0/24`.
+func (c CNIConfig) String() string {
+	switch {
+	case c.Err != nil:
+		return "invalid config: " + c.Err.Error()
+	case c.FromFile:
+		return "config from file on the node"
+	}
+	parts := []string{c.Type}
+	add := func(k, v string) {
+		if v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("master", c.Master)
+	add("mode", c.Mode)
+	if c.IPAM != nil {
+		add("ipam", c.IPAM.Type)
+		var rs []string
+		for _, r := range c.IPAM.Ranges {
+			rs = append(rs, r.String())
+		}
+		add("range", strings.Join(rs, ","))
+	}
+	if len(c.Chained) > 0 {
+		parts = append(parts, "+"+strings.Join(c.Chained, "+"))
+	}
+	return strings.Join(parts, " ")
+}

@@ -27,9 +27,10 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// Start starts etcd and kube-apiserver. It fails when KUBEBUILDER_ASSETS does not name a directory
-// holding them: run `make testbin` (make test does).
-func Start() (*Env, error) {
+// Start starts etcd and kube-apiserver with config/crds installed, plus the CRDs of extraCRDDirs
+// (relative to the repository). It fails when KUBEBUILDER_ASSETS does not name a directory holding
+// the binaries: run `make testbin` (make test does).
+func Start(extraCRDDirs ...string) (*Env, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		return nil, errors.New("KUBEBUILDER_ASSETS is not set; run the integration tests with make test (it builds the binaries with hack/testbin.sh)")
@@ -37,8 +38,12 @@ func Start() (*Env, error) {
 	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); err != nil {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS=%s has no kube-apiserver; run hack/testbin.sh: %w", assets, err)
 	}
+	dirs := []string{filepath.Join(RepoRoot(), "config", "crds")}
+	for _, d := range extraCRDDirs {
+		dirs = append(dirs, filepath.Join(RepoRoot(), d))
+	}
 	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crds")},
+		CRDDirectoryPaths:     dirs,
 		ErrorIfCRDPathMissing: true,
 	}
 	// Advertising 127.0.0.1 without a default route needs the endpoint reconciler off.

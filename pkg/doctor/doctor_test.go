@@ -131,7 +131,8 @@ func TestFindings(t *testing.T) {
 			"MN1004 Pod cnf/mixed", "MN3001 Pod cnf/badann", "MN3002 Pod cnf/cross", "MN3002 Pod cnf/nonad", "MN3003 Pod cnf/cross",
 			"MN3004 Pod cnf/nostatus", "MN3005 Pod cnf/badstatus", "MN3005 Pod cnf/half", "MN3006 Pod cnf/half", "MN3007 Pod cnf/badstatus",
 			"MN3008 Pod cnf/app-0", "MN3008 Pod cnf/app-1", "MN3008 Pod cnf/mixed", "MN3008 Pod cnf/old", "MN3010 Pod cnf/old",
-			"MN4004 Pod cnf/half", // 172.30.0.9 is in the pool's range but not allocated
+			"MN4004 Pod cnf/half",                        // 172.30.0.9 is in the pool's range but not allocated
+			"MN4004 Pod cnf/mixed", "MN4004 Pod cnf/old", // their IPs are allocated to app-1 and app-0
 		}},
 		{"IP outside the NAD's range", []string{
 			pod("outside", "Running", `k8s.v1.cni.cncf.io/networks: data, `+strings.Replace(status1, "172.30.0.9", "172.31.0.9", 1)),

@@ -134,10 +134,10 @@ func shortID(id string) string {
 
 func checkMismatch(m *Model, r *Reporter) {
 	pools := m.pools()
-	allocated := map[netip.Addr]bool{}
+	allocatedTo := map[netip.Addr]string{}
 	for _, p := range pools {
-		for _, ip := range p.ips {
-			allocated[ip] = true
+		for off, ip := range p.ips {
+			allocatedTo[ip] = p.Spec.Allocations[off].PodRef
 		}
 	}
 	// Pod IPs on whereabouts networks that no pool records.
@@ -150,18 +150,25 @@ func checkMismatch(m *Model, r *Reporter) {
 			}
 			for _, s := range in.IPs {
 				ip, err := netip.ParseAddr(strings.Split(s, "/")[0])
-				if err != nil || allocated[ip] || !inAnyPool(pools, ip) {
+				if err != nil || !inAnyPool(pools, ip) {
 					continue
 				}
-				r.Report(podObject(pod), "recreate the pod so whereabouts records its address, or the address may be handed out twice",
-					"IP %s on %s is not allocated in its IPPool", ip, in.Network)
+				owner, ok := allocatedTo[ip]
+				switch {
+				case !ok:
+					r.Report(podObject(pod), "recreate the pod so whereabouts records its address, or the address may be handed out twice",
+						"IP %s on %s is not allocated in its IPPool", ip, in.Network)
+				case owner != pod.Namespace+"/"+pod.Name:
+					r.Report(podObject(pod), "recreate the pod: its IPPool gives this address to another pod",
+						"IP %s on %s is allocated to pod %s in its IPPool", ip, in.Network, owner)
+				}
 			}
 		}
 	}
 	// Reservations without a pool entry (whereabouts #712).
 	for _, o := range m.ORIPs {
 		ip, ok := oripAddr(o.Name)
-		if !ok || allocated[ip] {
+		if _, held := allocatedTo[ip]; !ok || held {
 			continue
 		}
 		r.Report(Object{Kind: "OverlappingRangeIPReservation", Namespace: o.Namespace, Name: o.Name},

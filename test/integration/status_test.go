@@ -262,3 +262,15 @@ func TestAPIServerDown(t *testing.T) {
 func regexpFields(line string, want ...string) bool {
 	return reflect.DeepEqual(strings.Fields(line), want)
 }
+
+// runKubectl runs kubectl with kubeconfig and returns its stdout.
+func runKubectl(kubectl, kubeconfig string, args ...string) ([]byte, error) {
+	cmd := exec.Command(kubectl, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("kubectl %v: %w: %s", args, err, errOut.String())
+	}
+	return out, nil
+}

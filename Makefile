@@ -43,7 +43,7 @@ demo: build ## Start a local control plane, seed a multi-network scenario, run s
 demo-down: ## Stop the demo's control plane and remove its state.
 	hack/cluster.sh down _out/demo
 
-bench-status: build ## 10,000 pods: kubectl-multinet status vs kubectl get pods vs a metadata list.
+bench-status: build ## 10,000 pods: status and doctor vs kubectl get pods vs a metadata list.
 	hack/bench-status.sh
 
 clean:

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/dynamic"
 )
 
 // statusFor is a two-entry network-status the way Multus writes it (indented JSON).
@@ -79,6 +80,9 @@ func seedCmd(args []string) error {
 	pods := fs.Int("pods", 10000, "pods to create")
 	namespaces := fs.Int("namespaces", 20, "namespaces to spread them over")
 	workers := fs.Int("workers", 32, "concurrent creates")
+	nads := fs.Int("nads", 200, "NetworkAttachmentDefinitions to create")
+	pools := fs.Int("pools", 50, "whereabouts IPPools (200 allocations each) to create")
+	networksOnly := fs.Bool("networks-only", false, "create only the NADs and IPPools (the pods exist)")
 	_ = fs.Parse(args)
 	cs, err := clientset(*kc)
 	if err != nil {
@@ -117,13 +121,28 @@ func seedCmd(args []string) error {
 			}
 		}()
 	}
-	for i := 0; i < *pods; i++ {
+	for i := 0; i < *pods && !*networksOnly; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	fmt.Printf("seed: created %d pods (%d requested) in %s\n", created.Load(), *pods, time.Since(start).Round(time.Millisecond))
-	return firstErr
+	if firstErr != nil {
+		return firstErr
+	}
+	cfg, err := restConfig(*kc)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if err := seedNetworks(dyn, *namespaces, *nads, *pools, *pods); err != nil {
+		return err
+	}
+	fmt.Printf("seed: %d NADs, %d IPPools\n", *nads, *pools)
+	return nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -50,7 +51,11 @@ func Collect(ctx context.Context, client dynamic.Interface, resources []Resource
 			items, err := listAll(ctx, client, r)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
+			switch {
+			case apierrors.IsNotFound(err):
+				out.Notes = append(out.Notes, fmt.Sprintf("skipped %s: this API server does not serve %s", r.Name, r.GVR.GroupResource()))
+				return
+			case err != nil:
 				out.Notes = append(out.Notes, fmt.Sprintf("skipped %s: %v", r.Name, describe(err, r.GVR.Resource, r.Namespace, "", "list")))
 				return
 			}

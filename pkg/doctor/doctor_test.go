@@ -303,3 +303,26 @@ func FuzzORIPName(f *testing.F) {
 		}
 	})
 }
+
+func TestMalformedObjectIsSkippedWithANote(t *testing.T) {
+	objs, err := dump.Read(strings.NewReader(healthy(t)+`
+---
+apiVersion: whereabouts.cni.cncf.io/v1alpha1
+kind: IPPool
+metadata: {name: broken, namespace: kube-system}
+spec: {range: 10.0.0.0/24, allocations: "not a map"}
+`), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := FromDump(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Notes) != 1 || !strings.Contains(m.Notes[0], "skipped ippool kube-system/broken") {
+		t.Errorf("notes = %q", m.Notes)
+	}
+	if res := Run(m, All(time.Now)); len(res.Findings) != 0 {
+		t.Errorf("findings = %v", codes(res))
+	}
+}

@@ -111,13 +111,13 @@ func (m *Model) Pod(key string) *inspect.Pod { return m.podByKey[key] }
 // NAD returns the NAD namespace/name, or nil.
 func (m *Model) NAD(key string) *NAD { return m.nadByKey[key] }
 
-// AddObjects files objects of the kinds the checks know; others are ignored. A malformed object is
-// an error naming it.
+// AddObjects files objects of the kinds the checks know; others are ignored. An object that does not
+// convert is left out with a note naming it; it never stops the others.
 func (m *Model) AddObjects(items []unstructured.Unstructured) error {
 	for i := range items {
 		if err := m.add(&items[i]); err != nil {
 			u := &items[i]
-			return fmt.Errorf("%s %s: %w", strings.ToLower(u.GetKind()), objectKey(u), err)
+			m.Notes = append(m.Notes, fmt.Sprintf("skipped %s %s: %v", strings.ToLower(u.GetKind()), objectKey(u), err))
 		}
 	}
 	sort.Slice(m.NADs, func(i, j int) bool {

@@ -52,14 +52,22 @@ func NewOptions(getter genericclioptions.RESTClientGetter, streams genericioopti
 // AddFlags binds the flags of `status`.
 func (o *Options) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List pods in all namespaces.")
 	if o.Legacy {
+		f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List pods in all namespaces.")
 		f.StringVarP(&o.Output, "output", "o", "text", "Output format. One of: text|wide|json.")
 		return
 	}
+	o.AddSelectionFlags(cmd)
+	f.StringVarP(&o.Output, "output", "o", "table", "Output format. One of: table|wide|json|yaml.")
+}
+
+// AddSelectionFlags binds the flags that choose pods and where they are read from (shared with
+// the commands that render the same model differently).
+func (o *Options) AddSelectionFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "List pods in all namespaces.")
 	f.StringVarP(&o.LabelSelector, "selector", "l", "", "Label selector to filter pods on (e.g. -l app=cnf).")
 	f.StringVar(&o.FieldSelector, "field-selector", "", "Field selector to filter pods on (e.g. --field-selector spec.nodeName=node1).")
-	f.StringVarP(&o.Output, "output", "o", "table", "Output format. One of: table|wide|json|yaml.")
 	f.Int64Var(&o.ChunkSize, "chunk-size", cluster.DefaultPageSize, "Return large lists in chunks of this many pods, as kubectl does.")
 	f.StringVarP(&o.Filename, "filename", "f", "", "Read pods and NADs from this file (kubectl get -o yaml|json output) instead of the cluster; - for stdin.")
 }
@@ -98,13 +106,24 @@ func (o *Options) Validate() error {
 	if o.Legacy {
 		formats = []string{"text", "wide", "json"}
 	}
-	ok := false
+	if err := ValidateOutput(o.Output, formats...); err != nil {
+		return err
+	}
+	return o.ValidateSelection()
+}
+
+// ValidateOutput rejects an --output value not in formats.
+func ValidateOutput(output string, formats ...string) error {
 	for _, f := range formats {
-		ok = ok || o.Output == f
+		if output == f {
+			return nil
+		}
 	}
-	if !ok {
-		return cli.Usagef("--output %q is not supported, use one of: %s", o.Output, strings.Join(formats, "|"))
-	}
+	return cli.Usagef("--output %q is not supported, use one of: %s", output, strings.Join(formats, "|"))
+}
+
+// ValidateSelection rejects selection flags that cannot work together.
+func (o *Options) ValidateSelection() error {
 	if o.ChunkSize < 0 {
 		return cli.Usagef("--chunk-size %d must be 0 or more", o.ChunkSize)
 	}
@@ -123,13 +142,21 @@ func (o *Options) Validate() error {
 	return nil
 }
 
+// Pods reads the selected pods (and their NADs) and builds the model.
+func (o *Options) Pods(ctx context.Context) ([]inspect.Pod, error) {
+	snap, err := o.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return inspect.Inspect(snap), nil
+}
+
 // Run reads, inspects and prints.
 func (o *Options) Run(ctx context.Context) error {
-	snap, err := o.snapshot(ctx)
+	pods, err := o.Pods(ctx)
 	if err != nil {
 		return err
 	}
-	pods := inspect.Inspect(snap)
 	if o.Legacy {
 		return PrintLegacy(o.Out, pods, o.Output)
 	}

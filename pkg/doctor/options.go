@@ -130,7 +130,7 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		return nil
 	}
-	m, err := o.model(ctx)
+	m, err := o.Model(ctx)
 	if err != nil {
 		return &cli.ExitError{Code: 2, Err: err}
 	}
@@ -190,7 +190,8 @@ func (o *Options) styles() Styles {
 	return Styles{}
 }
 
-func (o *Options) model(ctx context.Context) (*Model, error) {
+// Model reads the cluster (or the dump) into a fresh model. Complete must have run.
+func (o *Options) Model(ctx context.Context) (*Model, error) {
 	if o.Filename != "" {
 		return o.fromFile()
 	}

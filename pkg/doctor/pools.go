@@ -87,6 +87,23 @@ func (m *Model) nadRangeFor(prefix netip.Prefix) (inspect.IPRange, bool) {
 	return inspect.IPRange{}, false
 }
 
+// PoolUsage is how full one IP pool is.
+type PoolUsage struct {
+	Namespace, Name string
+	Range           netip.Prefix
+	Used, Capacity  uint64
+}
+
+// PoolUsage lists the use of every pool whose range parses, by range.
+func (m *Model) PoolUsage() []PoolUsage {
+	var out []PoolUsage
+	for _, p := range m.pools() {
+		out = append(out, PoolUsage{Namespace: p.Namespace, Name: p.Name, Range: p.prefix, Used: uint64(len(p.Spec.Allocations)), Capacity: p.capacity})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Range.String() < out[j].Range.String() })
+	return out
+}
+
 func checkExhausted(m *Model, r *Reporter) {
 	for _, p := range m.pools() {
 		if used := uint64(len(p.Spec.Allocations)); p.capacity > 0 && used >= p.capacity {

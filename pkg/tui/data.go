@@ -1,0 +1,58 @@
+package tui
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+)
+
+// Data is one refresh of everything the TUI shows.
+type Data struct {
+	Pods     []inspect.Pod
+	NADs     []*doctor.NAD
+	Findings []doctor.Finding
+	Pools    []doctor.PoolUsage
+	// Events are sandbox-failure events by pod (namespace/name), newest first.
+	Events map[string][]*corev1.Event
+	Notes  []string
+	At     time.Time
+}
+
+// Loader reads a fresh model: from the cluster, or the same dump every time.
+type Loader func(ctx context.Context) (*doctor.Model, error)
+
+// Load runs loader and the doctor checks, and packs the result for the TUI.
+func Load(ctx context.Context, loader Loader, now func() time.Time) (Data, error) {
+	m, err := loader(ctx)
+	if err != nil {
+		return Data{}, err
+	}
+	res := doctor.Run(m, doctor.All(now))
+	d := Data{Pods: m.Pods, NADs: m.NADs, Findings: res.Findings, Pools: m.PoolUsage(), Notes: m.Notes,
+		Events: map[string][]*corev1.Event{}, At: now()}
+	for _, e := range m.Events {
+		key := e.InvolvedObject.Namespace + "/" + e.InvolvedObject.Name
+		d.Events[key] = append(d.Events[key], e)
+	}
+	for _, es := range d.Events {
+		sort.Slice(es, func(i, j int) bool { return es[i].LastTimestamp.After(es[j].LastTimestamp.Time) })
+	}
+	return d, nil
+}
+
+// worst is the highest severity of the findings about each object ("Kind ns/name").
+func worst(fs []doctor.Finding) map[string]doctor.Severity {
+	out := map[string]doctor.Severity{}
+	for _, f := range fs {
+		k := f.Object.String()
+		if s, ok := out[k]; !ok || f.Severity > s {
+			out[k] = f.Severity
+		}
+	}
+	return out
+}

@@ -1,0 +1,205 @@
+package tui
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// scenario loads the demo scenario (built from the seeds' annotations) as the TUI would.
+func scenario(t testing.TB) Data {
+	t.Helper()
+	f, err := os.Open("../../hack/demo/scenario.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	objs, err := dump.Read(f, "scenario.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(context.Background(), func(context.Context) (*doctor.Model, error) { return doctor.FromDump(objs) },
+		func() time.Time { return fixedNow })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// loaded is a model that received the scenario and a window size.
+func loaded(t testing.TB, w, h int) Model {
+	m := New(Config{})
+	return send(m, tea.WindowSizeMsg{Width: w, Height: h}, dataMsg{data: scenario(t)})
+}
+
+func send(m Model, msgs ...tea.Msg) Model {
+	for _, msg := range msgs {
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+	return m
+}
+
+func keys(s ...string) []tea.Msg {
+	var out []tea.Msg
+	for _, k := range s {
+		switch k {
+		case "enter":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "esc":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyEscape})
+		case "tab":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyTab})
+		case "down":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyDown})
+		case "backspace":
+			out = append(out, tea.KeyPressMsg{Code: tea.KeyBackspace})
+		default:
+			for _, r := range k {
+				out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+		}
+	}
+	return out
+}
+
+func TestUpdate(t *testing.T) {
+	m := loaded(t, 80, 24)
+	if len(m.rows) != 7 || m.view != viewPods {
+		t.Fatalf("rows %d view %d", len(m.rows), m.view)
+	}
+	m = send(m, keys("/", "upf")...)
+	if !m.filtering || len(m.rows) != 2 {
+		t.Fatalf("filter upf: filtering %v, %d rows", m.filtering, len(m.rows))
+	}
+	m = send(m, keys("enter", "down", "enter")...)
+	if m.view != viewDetail || m.detail != "cnf/upf-1" {
+		t.Fatalf("detail of %q in view %d", m.detail, m.view)
+	}
+	if body := strings.Join(m.body(), "\n"); !strings.Contains(body, "10.30.3.11") || !strings.Contains(body, "missing") {
+		t.Errorf("detail body lacks net IP or missing state:\n%s", body)
+	}
+	m = send(m, keys("esc", "esc")...)
+	if m.view != viewPods || m.filter != "" || len(m.rows) != 7 {
+		t.Fatalf("esc esc: view %d filter %q rows %d", m.view, m.filter, len(m.rows))
+	}
+	m = send(m, keys("tab")...)
+	if m.view != viewNetworks || len(m.rows) != 4 {
+		t.Fatalf("tab: view %d rows %d", m.view, len(m.rows))
+	}
+	m = send(m, keys("enter")...) // the first network: its pods
+	if m.view != viewPods || m.filter != "net:cnf/n3" || len(m.rows) != 3 {
+		t.Fatalf("network enter: view %d filter %q rows %d", m.view, m.filter, len(m.rows))
+	}
+	m = send(m, keys("esc", "n")...)
+	if m.namespace != "cnf" || len(m.rows) != 3 {
+		t.Fatalf("n: namespace %q rows %d", m.namespace, len(m.rows))
+	}
+	m = send(m, keys("n", "n", "n", "n")...)
+	if m.namespace != "" {
+		t.Fatalf("n cycles back to all, got %q", m.namespace)
+	}
+	m = send(m, keys("d")...)
+	if m.view != viewDoctor || !strings.Contains(strings.Join(m.body(), "\n"), "MN3002") {
+		t.Fatalf("d: view %d", m.view)
+	}
+	m = send(m, tea.KeyPressMsg{Code: 'q', Text: "q"})
+	if _, cmd := m.Update(tea.KeyPressMsg{Code: 'q', Text: "q"}); cmd == nil {
+		t.Fatal("q returned no command")
+	}
+}
+
+func TestRefreshNeverOverlaps(t *testing.T) {
+	m := New(Config{Refresh: time.Second, Load: func(context.Context) (Data, error) { return Data{}, nil }})
+	next, cmd := m.Update(tickMsg(fixedNow))
+	m = next.(Model)
+	if !m.loading || cmd == nil {
+		t.Fatal("first tick did not start a load")
+	}
+	next, _ = m.Update(tickMsg(fixedNow))
+	if !next.(Model).loading {
+		t.Fatal("state lost")
+	}
+	// While loading, a tick only re-arms the timer: one command (the tick), not a batch with a load.
+	if _, cmd := m.Update(tickMsg(fixedNow)); cmd == nil {
+		t.Fatal("tick not re-armed")
+	} else if _, isBatch := cmd().(tea.BatchMsg); isBatch {
+		t.Fatal("a second load was started while one was running")
+	}
+	m = send(m, dataMsg{data: Data{At: fixedNow}})
+	if m.loading || !m.loaded {
+		t.Fatal("data did not end the load")
+	}
+}
+
+func TestScrollingKeepsCursorOnScreen(t *testing.T) {
+	d := bigData(500)
+	m := send(New(Config{}), tea.WindowSizeMsg{Width: 80, Height: 24}, dataMsg{data: d})
+	for i := 0; i < 100; i++ {
+		m = send(m, keys("down")...)
+	}
+	if m.cursor != 100 || m.offset > 100 || m.cursor >= m.offset+m.bodyHeight()-1 {
+		t.Fatalf("cursor %d offset %d body %d", m.cursor, m.offset, m.bodyHeight())
+	}
+	if lines := strings.Split(m.View().Content, "\n"); len(lines) != 24 {
+		t.Fatalf("view has %d lines, want 24", len(lines))
+	}
+	m = send(m, keys("G")...)
+	if m.cursor != 499 {
+		t.Fatalf("G: cursor %d", m.cursor)
+	}
+}
+
+func TestGoldenViews(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"pods-80x24", 80, 24, nil},
+		{"pods-160x40", 160, 40, nil},
+		{"detail-80x24", 80, 24, []string{"down", "down", "enter"}},
+		{"networks-80x24", 80, 24, []string{"tab"}},
+		{"topology-80x24", 80, 24, []string{"tab", "tab"}},
+		{"doctor-160x40", 160, 40, []string{"d"}},
+		{"help-80x24", 80, 24, []string{"?"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := send(loaded(t, tc.w, tc.h), keys(tc.keys...)...)
+			got := m.View().Content
+			for i, l := range strings.Split(got, "\n") {
+				if w := lipgloss.Width(l); w > tc.w {
+					t.Errorf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+			path := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				_ = os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs:\n%s", path, got)
+			}
+		})
+	}
+}

@@ -22,11 +22,13 @@ step kubectl multinet status -n cnf pod/upf-1 -o json
 # doctor exits 1 when it finds errors, as it does here.
 step kubectl multinet doctor -A || true
 step kubectl multinet doctor --explain MN3002
+step kubectl multinet graph -A
 
 cat <<MSG
 
 The control plane is still running. Point your own kubectl at it:
   export KUBECONFIG=$dir/kubeconfig PATH=$root/bin:\$PATH
   kubectl multinet status -A
+  kubectl multinet tui -A          # interactive: / filter, tab views, enter details, q quit
 Stop it with: make demo-down
 MSG

@@ -45,9 +45,14 @@ type (
 // Config sets up a Model.
 type Config struct {
 	Load func(ctx context.Context) (Data, error)
-	// Refresh is the interval between loads; 0 loads once (a dump).
+	// Refresh is the tick; 0 loads once (a dump).
 	Refresh time.Duration
-	Color   bool
+	// Changed, when set, reports (and resets) whether a watch saw a change since it was last
+	// asked; a tick then loads only after a change, or every FullEvery ticks for what the watch
+	// does not cover (NADs, pools, events).
+	Changed   func() bool
+	FullEvery int
+	Color     bool
 	// Namespace starts the namespace filter ("" for all).
 	Namespace string
 }
@@ -63,6 +68,8 @@ type Model struct {
 	loaded  bool
 	loading bool
 	err     error
+	// idleTicks counts ticks since the last load.
+	idleTicks int
 
 	view, back view
 	width      int
@@ -106,6 +113,16 @@ func (m Model) load() tea.Cmd {
 	}
 }
 
+// due says whether this tick should load: always without a watch, else after a change or every
+// FullEvery ticks.
+func (m Model) due() bool {
+	if m.cfg.Changed == nil {
+		return true
+	}
+	changed := m.cfg.Changed()
+	return changed || m.cfg.FullEvery > 0 && m.idleTicks >= m.cfg.FullEvery
+}
+
 func (m Model) tick() tea.Cmd {
 	if m.cfg.Refresh <= 0 {
 		return nil
@@ -132,12 +149,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refilter()
 		return m, nil
 	case tickMsg:
-		cmds := []tea.Cmd{m.tick()}
-		if !m.loading { // a refresh still running is not overlapped: this tick is dropped
-			m.loading = true
-			cmds = append(cmds, m.load())
+		m.idleTicks++
+		if m.loading || !m.due() { // a refresh still running is not overlapped: this tick is dropped
+			return m, m.tick()
 		}
-		return m, tea.Batch(cmds...)
+		m.loading, m.idleTicks = true, 0
+		return m, tea.Batch(m.tick(), m.load())
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}

@@ -2,21 +2,18 @@ package tui
 
 import (
 	"context"
-	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
@@ -146,6 +143,37 @@ func TestRefreshNeverOverlaps(t *testing.T) {
 	}
 }
 
+func TestWatchDrivenRefresh(t *testing.T) {
+	changed := false
+	m := New(Config{Refresh: time.Second, FullEvery: 3, Load: func(context.Context) (Data, error) { return Data{}, nil },
+		Changed: func() bool { c := changed; changed = false; return c }})
+	m = send(m, dataMsg{data: Data{At: fixedNow}})
+	loads := 0
+	for i := 0; i < 2; i++ { // nothing changed: no load until FullEvery ticks
+		next, _ := m.Update(tickMsg(fixedNow))
+		m = next.(Model)
+		if m.loading {
+			loads++
+		}
+	}
+	if loads != 0 {
+		t.Fatalf("loaded %d times without a change", loads)
+	}
+	changed = true // a burst of watch events sets one flag: one load
+	next, _ := m.Update(tickMsg(fixedNow))
+	if m = next.(Model); !m.loading {
+		t.Fatal("a change did not load on the next tick")
+	}
+	m = send(m, dataMsg{data: Data{At: fixedNow}})
+	for i := 0; i < 3; i++ {
+		next, _ = m.Update(tickMsg(fixedNow))
+		m = next.(Model)
+	}
+	if !m.loading {
+		t.Fatal("no full reload after FullEvery quiet ticks")
+	}
+}
+
 func TestScrollingKeepsCursorOnScreen(t *testing.T) {
 	d := bigData(500)
 	m := send(New(Config{}), tea.WindowSizeMsg{Width: 80, Height: 24}, dataMsg{data: d})
@@ -186,20 +214,7 @@ func TestGoldenViews(t *testing.T) {
 					t.Errorf("line %d is %d wide: %q", i, w, l)
 				}
 			}
-			path := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				_ = os.MkdirAll("testdata", 0o755)
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs:\n%s", path, got)
-			}
+			golden.RequireEqual(t, got)
 		})
 	}
 }

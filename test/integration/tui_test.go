@@ -70,9 +70,29 @@ func TestTUIEndToEnd(t *testing.T) {
 	if !strings.Contains(screen, "172.30.9.8") || !strings.Contains(screen, "net1") {
 		t.Fatalf("details lack net1's IP:\n%s", screen)
 	}
+	if styled := x.run("capture-pane", "-e", "-p", "-t", x.name); strings.Contains(styled, "\x1b[38;") {
+		t.Errorf("colours drawn despite NO_COLOR:\n%q", styled)
+	}
 	x.run("send-keys", "-t", x.name, "q")
 	screen = x.waitFor("TUI-EXITED rc=0")
 	if strings.Contains(screen, "INTERFACES") || strings.Contains(screen, "kubectl multinet  ") {
 		t.Fatalf("the TUI's screen is still there after quitting:\n%s", screen)
+	}
+}
+
+// TestTUICtrlCRestoresTerminal interrupts the TUI with Ctrl-C.
+func TestTUICtrlCRestoresTerminal(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("tmux is needed for the TUI end-to-end test (.ci/run installs it)")
+	}
+	x := tmux{t: t, name: fmt.Sprintf("multinet-it-%d", time.Now().UnixNano())}
+	cmd := fmt.Sprintf("%s --kubeconfig %s tui -A; echo TUI-EXITED rc=$?; stty -a | head -1; sleep 60", s.bin, s.kubeconfig)
+	x.run("new-session", "-d", "-s", x.name, "-x", "80", "-y", "24", "env", "TERM=xterm-256color", "sh", "-c", cmd)
+	defer exec.Command("tmux", "kill-session", "-t", x.name).Run()
+	x.waitFor("NAMESPACE")
+	x.run("send-keys", "-t", x.name, "C-c")
+	screen := x.waitFor("TUI-EXITED")
+	if strings.Contains(screen, "NAMESPACE      POD") {
+		t.Fatalf("the TUI's screen is still there after Ctrl-C:\n%s", screen)
 	}
 }

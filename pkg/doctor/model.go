@@ -135,70 +135,52 @@ func objectKey(u *unstructured.Unstructured) string {
 
 func (m *Model) add(u *unstructured.Unstructured) error {
 	gvk := u.GroupVersionKind()
-	conv := runtime.DefaultUnstructuredConverter
+	var err error
 	switch gvk.Group + "/" + gvk.Kind {
 	case "k8s.cni.cncf.io/NetworkAttachmentDefinition":
-		n := &nadv1.NetworkAttachmentDefinition{}
-		if err := conv.FromUnstructured(u.Object, n); err != nil {
-			return err
+		var n *nadv1.NetworkAttachmentDefinition
+		if n, err = convert[nadv1.NetworkAttachmentDefinition](u); err == nil {
+			nad := &NAD{NetworkAttachmentDefinition: n, Config: inspect.ParseConfig(n.Spec.Config)}
+			m.NADs = append(m.NADs, nad)
+			m.nadByKey[n.Namespace+"/"+n.Name] = nad
 		}
-		nad := &NAD{NetworkAttachmentDefinition: n, Config: inspect.ParseConfig(n.Spec.Config)}
-		m.NADs = append(m.NADs, nad)
-		m.nadByKey[n.Namespace+"/"+n.Name] = nad
 	case "whereabouts.cni.cncf.io/IPPool":
-		p := &whv1.IPPool{}
-		if err := conv.FromUnstructured(u.Object, p); err != nil {
-			return err
-		}
-		m.Pools = append(m.Pools, p)
+		m.Pools, err = appendConverted(m.Pools, u)
 	case "whereabouts.cni.cncf.io/OverlappingRangeIPReservation":
-		o := &whv1.OverlappingRangeIPReservation{}
-		if err := conv.FromUnstructured(u.Object, o); err != nil {
-			return err
-		}
-		m.ORIPs = append(m.ORIPs, o)
-	case "/Event", "events.k8s.io/Event":
-		e := &corev1.Event{}
-		if gvk.Group == "events.k8s.io" {
-			return nil
-		}
-		if err := conv.FromUnstructured(u.Object, e); err != nil {
-			return err
-		}
-		m.Events = append(m.Events, e)
+		m.ORIPs, err = appendConverted(m.ORIPs, u)
+	case "/Event":
+		m.Events, err = appendConverted(m.Events, u)
 	case "/Node":
-		n := &corev1.Node{}
-		if err := conv.FromUnstructured(u.Object, n); err != nil {
-			return err
-		}
-		m.Nodes = append(m.Nodes, n)
+		m.Nodes, err = appendConverted(m.Nodes, u)
 	case "apps/DaemonSet":
-		if !strings.Contains(u.GetName(), "multus") {
-			return nil
+		if strings.Contains(u.GetName(), "multus") {
+			m.DaemonSets, err = appendConverted(m.DaemonSets, u)
 		}
-		d := &appsv1.DaemonSet{}
-		if err := conv.FromUnstructured(u.Object, d); err != nil {
-			return err
-		}
-		m.DaemonSets = append(m.DaemonSets, d)
 	case "rbac.authorization.k8s.io/ClusterRole":
-		r := &rbacv1.ClusterRole{}
-		if err := conv.FromUnstructured(u.Object, r); err != nil {
-			return err
-		}
-		m.ClusterRoles = append(m.ClusterRoles, r)
+		m.ClusterRoles, err = appendConverted(m.ClusterRoles, u)
 	case "networking.gke.io/GKEIPRoute":
-		r := &IPRoute{}
-		if err := conv.FromUnstructured(u.Object, r); err != nil {
-			return err
-		}
-		m.IPRoutes = append(m.IPRoutes, r)
+		m.IPRoutes, err = appendConverted(m.IPRoutes, u)
 	case "/ConfigMap":
 		m.readMultusConfig(u)
 	case "apiextensions.k8s.io/CustomResourceDefinition":
 		m.APIGroups[u.GetName()] = true
 	}
-	return nil
+	return err
+}
+
+// convert turns an unstructured object into a T.
+func convert[T any](u *unstructured.Unstructured) (*T, error) {
+	t := new(T)
+	return t, runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t)
+}
+
+// appendConverted converts u and appends it to list.
+func appendConverted[T any](list []*T, u *unstructured.Unstructured) ([]*T, error) {
+	t, err := convert[T](u)
+	if err != nil {
+		return list, err
+	}
+	return append(list, t), nil
 }
 
 // readMultusConfig takes namespaceIsolation and globalNamespaces from a Multus daemon ConfigMap.

@@ -8,22 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestTextGoldenFromSeeds(t *testing.T) {
-	f, err := os.Open("../status/testdata/seeds.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	objs, err := dump.Read(f, "seeds.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := FromDump(objs)
+	m, err := FromDump(fixtures.Seeds(t))
 	if err != nil {
 		t.Fatal(err)
 	}

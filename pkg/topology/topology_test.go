@@ -7,23 +7,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestGoldenFromDemoScenario(t *testing.T) {
-	f, err := os.Open("../../hack/demo/scenario.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	objs, err := dump.Read(f, "scenario.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := objs.Snapshot()
+	snap, err := fixtures.DemoScenario(t).Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +10,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 )
 
 var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -20,15 +19,7 @@ var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // scenario loads the demo scenario (built from the seeds' annotations) as the TUI would.
 func scenario(t testing.TB) Data {
 	t.Helper()
-	f, err := os.Open("../../hack/demo/scenario.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	objs, err := dump.Read(f, "scenario.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := fixtures.DemoScenario(t)
 	d, err := Load(context.Background(), func(context.Context) (*doctor.Model, error) { return doctor.FromDump(objs) },
 		func() time.Time { return fixedNow })
 	if err != nil {

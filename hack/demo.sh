@@ -19,10 +19,10 @@ step kubectl multinet -n cnf
 step kubectl multinet status -A
 step kubectl multinet status -A -o wide
 step kubectl multinet status -n cnf pod/upf-1 -o json
+step kubectl multinet graph -A
+step kubectl multinet doctor --explain MN3002
 # doctor exits 1 when it finds errors, as it does here.
 step kubectl multinet doctor -A || true
-step kubectl multinet doctor --explain MN3002
-step kubectl multinet graph -A
 
 cat <<MSG
 

@@ -14,6 +14,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -237,6 +238,23 @@ func TestDoctorAgainstAPIServer(t *testing.T) {
 		r := runBin(t, viewer, "doctor", "-n", "cnf")
 		if r.code != 2 || !strings.Contains(r.stderr, "not allowed to list pods") {
 			t.Errorf("no pod access: exit %d, %q", r.code, r.stderr)
+		}
+		// Allowed to read pods and events in cnf only: everything else is skipped with a note.
+		role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pods-events", Namespace: "cnf"},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods", "events"}, Verbs: []string{"get", "list"}}}}
+		if _, err := w.kc.RbacV1().Roles("cnf").Create(w.ctx, role, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "pods-events", Namespace: "cnf"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "pods-events"},
+			Subjects: []rbacv1.Subject{{Kind: "User", Name: "viewer", APIGroup: "rbac.authorization.k8s.io"}}}
+		if _, err := w.kc.RbacV1().RoleBindings("cnf").Create(w.ctx, rb, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		r = runBin(t, viewer, "doctor", "-n", "cnf", "--fail-on", "never")
+		if r.code != 0 || !strings.Contains(r.stdout, "note: skipped network-attachment-definitions: not allowed to list") ||
+			!strings.Contains(r.stdout, "MN5004") || !strings.Contains(r.stdout, "skipped") {
+			t.Errorf("partial access: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 		}
 	})
 }

@@ -29,7 +29,8 @@ func withPath(f func() error) func() error {
 	}
 }
 
-// TestMain builds the reference static IPAM plugin for the IPAM delegations.
+// TestMain builds the reference static IPAM and sbr plugins, and multinet-macvlan as a binary for
+// the chained (libcni) tests.
 func TestMain(m *testing.M) {
 	if os.Geteuid() != 0 {
 		fmt.Fprintln(os.Stderr, "pkg/cni tests create network namespaces and links: run them as root (make test does in CI)")
@@ -40,11 +41,17 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "static"), "github.com/containernetworking/plugins/plugins/ipam/static")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build static IPAM:", err)
-		os.Exit(1)
+	for name, pkg := range map[string]string{
+		"static":           "github.com/containernetworking/plugins/plugins/ipam/static",
+		"sbr":              "github.com/containernetworking/plugins/plugins/meta/sbr",
+		"multinet-macvlan": "github.com/kubectl-multinet/kubectl-multinet/cmd/multinet-cni",
+	} {
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", name, err)
+			os.Exit(1)
+		}
 	}
 	cniPath = dir
 	code := m.Run()

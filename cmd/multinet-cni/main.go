@@ -1,5 +1,5 @@
 // Command multinet-cni is multinet's CNI plugins in one static binary, chosen by the name it is
-// installed under (busybox style): multinet-macvlan or multinet-ipvlan.
+// installed under (busybox style): multinet-macvlan, multinet-ipvlan or multinet-ipam.
 package main
 
 import (
@@ -12,6 +12,7 @@ import (
 	"github.com/containernetworking/cni/pkg/skel"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cni"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 )
 
 func init() {
@@ -24,15 +25,15 @@ var version = "dev"
 
 func main() {
 	name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
-	var kind cni.Kind
 	switch name {
 	case "multinet-macvlan":
-		kind = cni.Macvlan
+		skel.PluginMainFuncs(cni.Plugin{Kind: cni.Macvlan}.Funcs(), cni.SupportedVersions, "multinet macvlan CNI plugin "+version)
 	case "multinet-ipvlan":
-		kind = cni.IPvlan
+		skel.PluginMainFuncs(cni.Plugin{Kind: cni.IPvlan}.Funcs(), cni.SupportedVersions, "multinet ipvlan CNI plugin "+version)
+	case "multinet-ipam":
+		skel.PluginMainFuncs(ipam.Plugin{}.Funcs(), cni.SupportedVersions, "multinet IPAM plugin "+version)
 	default:
-		fmt.Fprintf(os.Stderr, "multinet-cni: installed as %q; install it (copy or link) as multinet-macvlan or multinet-ipvlan\n", name)
+		fmt.Fprintf(os.Stderr, "multinet-cni: installed as %q; install it (copy or link) as multinet-macvlan, multinet-ipvlan or multinet-ipam\n", name)
 		os.Exit(1)
 	}
-	skel.PluginMainFuncs(cni.Plugin{Kind: kind}.Funcs(), cni.SupportedVersions, fmt.Sprintf("multinet %s CNI plugin %s", kind, version))
 }

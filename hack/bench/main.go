@@ -4,6 +4,7 @@
 //	bench seed -kubeconfig K -pods 10000 -namespaces 20
 //	bench metadata-list -kubeconfig K          (the raw metadata-only list being compared against)
 //	bench typed-list -kubeconfig K             (the older plugin's access pattern: one typed list)
+//	bench ipam -plugin BIN -netns PATH -n 1000 -c 50   (an IPAM binary, one process per call)
 //	bench measure -runs 5 -- NAME=CMD ... ;;   (each command run -runs times, interleaved)
 package main
 
@@ -22,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench seed|metadata-list|typed-list|measure [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench seed|metadata-list|typed-list|ipam|measure [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -33,6 +34,8 @@ func main() {
 		err = metadataListCmd(os.Args[2:])
 	case "typed-list":
 		err = typedListCmd(os.Args[2:])
+	case "ipam":
+		err = ipamCmd(os.Args[2:])
 	case "measure":
 		err = measureCmd(os.Args[2:])
 	default:

@@ -9,6 +9,7 @@ import (
 	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
 func poolChecks() []Check {
@@ -47,7 +48,7 @@ func poolObject(p *whv1.IPPool) Object {
 func (m *Model) pools() []pool {
 	var out []pool
 	for _, p := range m.Pools {
-		r, err := inspect.ParseRange(p.Spec.Range)
+		r, err := iprange.Parse(p.Spec.Range)
 		if err != nil {
 			continue
 		}
@@ -73,7 +74,7 @@ func (m *Model) pools() []pool {
 }
 
 // nadRangeFor is the bounds a whereabouts NAD sets on prefix, if one does.
-func (m *Model) nadRangeFor(prefix netip.Prefix) (inspect.IPRange, bool) {
+func (m *Model) nadRangeFor(prefix netip.Prefix) (iprange.Range, bool) {
 	for _, n := range m.NADs {
 		if n.Config.IPAM == nil || !whereaboutsLike[n.Config.IPAM.Type] {
 			continue
@@ -84,7 +85,7 @@ func (m *Model) nadRangeFor(prefix netip.Prefix) (inspect.IPRange, bool) {
 			}
 		}
 	}
-	return inspect.IPRange{}, false
+	return iprange.Range{}, false
 }
 
 // PoolUsage is how full one IP pool is.

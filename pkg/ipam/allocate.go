@@ -102,7 +102,7 @@ var errFull = errors.New("range full")
 
 func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocation, error) {
 	if pl.Size() == 0 {
-		return nil, fmt.Errorf("range %s has no usable address: %w", pl.IPRange, errFull)
+		return nil, fmt.Errorf("range %s has no usable address: %w", pl.Range, errFull)
 	}
 	network := a.conf.network(pl)
 	key := a.key(o)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/containernetworking/cni/pkg/types"
 
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
 // Config is the "ipam" section, in whereabouts' keys, plus multinet's own.
@@ -49,7 +49,7 @@ var flatConfigPaths = []string{"/etc/cni/net.d/multinet.d/multinet-ipam.conf", "
 
 // pool is a parsed range with its exclusions.
 type pool struct {
-	inspect.IPRange
+	iprange.Range
 	exclude []netip.Prefix
 }
 
@@ -86,7 +86,7 @@ func loadConfig(stdin []byte) (*parsed, error) {
 		if rc.Range == "" {
 			continue
 		}
-		r, err := inspect.ParseRange(rc.Range)
+		r, err := iprange.Parse(rc.Range)
 		if err != nil {
 			return nil, fmt.Errorf("ipam: %w", err)
 		}
@@ -103,7 +103,7 @@ func loadConfig(stdin []byte) (*parsed, error) {
 			}
 			*b.dst = a
 		}
-		p.pools = append(p.pools, pool{IPRange: r, exclude: excl})
+		p.pools = append(p.pools, pool{Range: r, exclude: excl})
 	}
 	if len(p.pools) == 0 {
 		return nil, errors.New("ipam: no range; set \"range\" (CIDR or first-last/bits) or \"ipRanges\"")

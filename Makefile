@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 20s
 
-.PHONY: all build testbin test go-test krew-check dist fuzz demo demo-down bench-status bench-ipam lint clean
+.PHONY: all build testbin test go-test vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam lint clean
 
 all: build
 
@@ -15,7 +15,7 @@ build: ## Build bin/kubectl-multinet.
 testbin: ## Build (or reuse) kube-apiserver, kubectl and etcd from their Go modules into the cache.
 	hack/testbin.sh
 
-test: lint go-test dist krew-check ## Everything CI runs.
+test: lint go-test vmtest dist krew-check ## Everything CI runs.
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
@@ -23,6 +23,11 @@ lint:
 
 go-test: ## Unit, golden and fuzz-seed tests, and integration tests against a real kube-apiserver + etcd (envtest).
 	KUBEBUILDER_ASSETS=$$(hack/testbin.sh) go test -count=1 ./...
+
+vmtest: ## ipvlan tests in a QEMU guest with Debian's cloud kernel (this host's kernel has no ipvlan).
+	rm -rf _out/vmtest-bin && mkdir -p _out/vmtest-bin
+	CGO_ENABLED=0 go build -o _out/vmtest-bin/static github.com/containernetworking/plugins/plugins/ipam/static
+	VMTEST_FILES=$(CURDIR)/_out/vmtest-bin CGO_ENABLED=0 go test -count=1 -tags vmtest -exec $(CURDIR)/hack/vmtest.sh -run 'IPvlan' -v ./pkg/cni
 
 dist: ## Release archives for every krew platform and dist/multinet.yaml.
 	VERSION=$(VERSION) hack/dist.sh

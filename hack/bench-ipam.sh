@@ -9,19 +9,14 @@ n=${N:-1000}
 dir=$root/_out/bench-ipam
 "$root/hack/cluster.sh" up "$dir"
 export KUBECONFIG=$dir/kubeconfig
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-multinet/tools/whereabouts-v0.9.3
-if [ ! -x "$cache/whereabouts" ]; then
-  echo "bench-ipam: building whereabouts v0.9.3 into $cache" >&2
-  mkdir -p "$cache"
-  (cd "$root/hack/testbin/whereabouts" && CGO_ENABLED=0 go build -trimpath -o "$cache/whereabouts" github.com/k8snetworkplumbingwg/whereabouts/cmd)
-fi
+whereabouts=$("$root/hack/whereabouts.sh")
 (cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$dir/multinet-ipam" ./cmd/multinet-cni && go build -o "$dir/bench" ./hack/bench)
 ns=multinet-bench-$$
 ip netns add "$ns"
 trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
 echo "| IPAM | phase | calls | at once | throughput | p50 | p99 | max | correctness |"
 echo "|---|---|---|---|---|---|---|---|---|"
-for plugin in "$dir/multinet-ipam" "$cache/whereabouts"; do
+for plugin in "$dir/multinet-ipam" "$whereabouts"; do
   for c in 1 50; do
     "$dir/bench" ipam -plugin "$plugin" -netns "/var/run/netns/$ns" -n "$n" -c "$c" -range "10.$((80 + c % 7)).0.0/16"
   done

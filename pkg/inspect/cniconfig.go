@@ -60,6 +60,7 @@ type rawIPAM struct {
 	NetworkName             string     `json:"network_name"`
 	Gateway                 string     `json:"gateway"`
 	Exclude                 []string   `json:"exclude"`
+	Reserved                []string   `json:"reserved"`
 	EnableOverlappingRanges *bool      `json:"enable_overlapping_ranges"`
 	// host-local and static
 	Subnet     string `json:"subnet"`
@@ -107,7 +108,8 @@ func ParseConfig(config string) CNIConfig {
 }
 
 func (raw *rawIPAM) parse() *IPAMConfig {
-	c := &IPAMConfig{Type: raw.Type, NetworkName: raw.NetworkName, Gateway: raw.Gateway, Exclude: raw.Exclude, EnableOverlapping: true}
+	c := &IPAMConfig{Type: raw.Type, NetworkName: raw.NetworkName, Gateway: raw.Gateway, EnableOverlapping: true}
+	c.Exclude = append(append(c.Exclude, raw.Exclude...), raw.Reserved...)
 	if raw.EnableOverlappingRanges != nil {
 		c.EnableOverlapping = *raw.EnableOverlappingRanges
 	}
@@ -167,7 +169,9 @@ func (raw *rawIPAM) parse() *IPAMConfig {
 	}
 	for _, e := range c.Exclude {
 		if _, err := netip.ParsePrefix(e); err != nil {
-			c.Problems = append(c.Problems, fmt.Sprintf("exclude %q is not a CIDR", e))
+			if _, aerr := netip.ParseAddr(e); aerr != nil || raw.Type != "multinet-ipam" {
+				c.Problems = append(c.Problems, fmt.Sprintf("exclude %q is not a CIDR", e))
+			}
 		}
 	}
 	return c

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
@@ -18,6 +19,8 @@ type suite struct {
 	bin        string
 	dir        string
 	kubeconfig string
+	// ipamBin is multinet-ipam; whereabouts is the reference IPAM v0.9.3.
+	ipamBin, whereabouts string
 }
 
 var s suite
@@ -41,6 +44,19 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "build kubectl-multinet:", err)
 		return 1
 	}
+	ipamBin := filepath.Join(dir, "multinet-ipam")
+	buildIPAM := exec.Command("go", "build", "-o", ipamBin, "./cmd/multinet-cni")
+	buildIPAM.Dir = testenv.RepoRoot()
+	buildIPAM.Stdout, buildIPAM.Stderr = os.Stderr, os.Stderr
+	if err := buildIPAM.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build multinet-ipam:", err)
+		return 1
+	}
+	whereabouts, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "whereabouts.sh")).Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "build whereabouts:", err)
+		return 1
+	}
 	env, err := testenv.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -52,6 +68,6 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	s = suite{env: env, bin: bin, dir: dir, kubeconfig: kc}
+	s = suite{env: env, bin: bin, dir: dir, kubeconfig: kc, ipamBin: ipamBin, whereabouts: strings.TrimSpace(string(whereabouts))}
 	return m.Run()
 }

@@ -1,0 +1,193 @@
+package ipam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/netip"
+	"sort"
+
+	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
+)
+
+// ListAll reads every IPAllocation of the store's namespace.
+func (k *Kube) ListAll(ctx context.Context) ([]*Allocation, error) {
+	var out []*Allocation
+	opts := metav1.ListOptions{Limit: 2000}
+	for {
+		list, err := k.res().List(ctx, opts)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for i := range list.Items {
+			out = append(out, fromObject(&list.Items[i]))
+		}
+		if opts.Continue = list.GetContinue(); opts.Continue == "" {
+			return out, nil
+		}
+	}
+}
+
+// Usage is how much of one network's range is allocated.
+type Usage struct {
+	Network   string `json:"network"`
+	Range     string `json:"range"`
+	Allocated int    `json:"allocated"`
+	// Capacity is the usable addresses (0 when no NAD declares the range).
+	Capacity uint64   `json:"capacity"`
+	NADs     []string `json:"nads"`
+}
+
+// RangeDecl is a range a NAD declares for multinet-ipam.
+type RangeDecl struct {
+	NAD     string
+	Network string
+	Range   iprange.Range
+	Exclude []netip.Prefix
+}
+
+// UsageOf groups allocations by network and range, with the capacity the NADs declare.
+func UsageOf(allocs []*Allocation, decls []RangeDecl) []Usage {
+	byKey := map[string]*Usage{}
+	key := func(network, rng string) string { return network + "|" + rng }
+	for _, d := range decls {
+		k := key(d.Network, d.Range.Prefix.String())
+		u := byKey[k]
+		if u == nil {
+			u = &Usage{Network: d.Network, Range: d.Range.Prefix.String(), NADs: []string{}}
+			byKey[k] = u
+			u.Capacity = capacity(pool{Range: d.Range, exclude: d.Exclude})
+		}
+		u.NADs = append(u.NADs, d.NAD)
+	}
+	for _, a := range allocs {
+		k := key(a.Network, a.Range)
+		if byKey[k] == nil {
+			byKey[k] = &Usage{Network: a.Network, Range: a.Range, NADs: []string{}}
+		}
+		byKey[k].Allocated++
+	}
+	out := make([]Usage, 0, len(byKey))
+	for _, u := range byKey {
+		sort.Strings(u.NADs)
+		out = append(out, *u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Network+out[i].Range < out[j].Network+out[j].Range })
+	return out
+}
+
+// capacity is the pool's usable addresses minus the excluded ones (counted up to 1<<16 per
+// exclusion, beyond which they are estimated by prefix size).
+func capacity(pl pool) uint64 {
+	size := pl.Size()
+	for _, e := range pl.exclude {
+		if !pl.Prefix.Overlaps(e) {
+			continue
+		}
+		excl := iprange.Range{Prefix: e}
+		n := uint64(0)
+		if bits := e.Addr().BitLen() - e.Bits(); bits <= 16 {
+			first := e.Masked().Addr()
+			for i := uint64(0); i < 1<<bits; i++ {
+				if pl.Contains(nth(first, i)) {
+					n++
+				}
+			}
+		} else {
+			n = excl.Size()
+		}
+		if n >= size {
+			return 0
+		}
+		size -= n
+	}
+	return size
+}
+
+// PodExists says whether namespace/name is a pod.
+type PodExists func(podRef string) bool
+
+// Leaked lists allocations whose pod is gone (allocations without a podRef are kept: nothing says
+// whom they belong to).
+func Leaked(allocs []*Allocation, exists PodExists) []*Allocation {
+	var out []*Allocation
+	for _, a := range allocs {
+		if a.PodRef != "" && !exists(a.PodRef) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Imported is the outcome of one whereabouts allocation's import.
+type Imported struct {
+	IP, PodRef string
+	// Skipped says why nothing was created: already imported, or held by someone else.
+	Skipped string
+}
+
+var whereaboutsPools = schema.GroupVersionResource{Group: "whereabouts.cni.cncf.io", Version: "v1alpha1", Resource: "ippools"}
+
+// Import copies a whereabouts IPPool's live allocations into the store under network, so that a NAD
+// switched to multinet-ipam never hands out an address whereabouts gave. It is idempotent.
+func Import(ctx context.Context, dyn dynamic.Interface, poolNamespace, poolName string, store Store, network string) ([]Imported, error) {
+	u, err := dyn.Resource(whereaboutsPools).Namespace(poolNamespace).Get(ctx, poolName, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("ippool %s/%s: %w", poolNamespace, poolName, err)
+	}
+	p := &whv1.IPPool{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, p); err != nil {
+		return nil, fmt.Errorf("ippool %s/%s: %w", poolNamespace, poolName, err)
+	}
+	r, err := iprange.Parse(p.Spec.Range)
+	if err != nil {
+		return nil, fmt.Errorf("ippool %s/%s: %w", poolNamespace, poolName, err)
+	}
+	if network == "" {
+		network = r.Prefix.String()
+	}
+	offsets := make([]string, 0, len(p.Spec.Allocations))
+	for off := range p.Spec.Allocations {
+		offsets = append(offsets, off)
+	}
+	sort.Strings(offsets)
+	var out []Imported
+	for _, off := range offsets {
+		a := p.Spec.Allocations[off]
+		n, ok := new(big.Int).SetString(off, 10)
+		if !ok {
+			return out, fmt.Errorf("ippool %s/%s: allocation key %q is not an offset", poolNamespace, poolName, off)
+		}
+		ip := nth(r.Prefix.Masked().Addr(), n.Uint64())
+		al := &Allocation{Name: objectName(network, ip.String()), Network: network, Range: r.Prefix.String(), IP: ip.String(),
+			ContainerID: a.ContainerID, PodRef: a.PodRef, IfName: a.IfName}
+		if al.IfName == "" {
+			al.IfName = "net1"
+		}
+		res := Imported{IP: ip.String(), PodRef: a.PodRef}
+		switch err := store.Create(ctx, al); {
+		case err == nil:
+		case errors.Is(err, errExists):
+			cur, gerr := store.Get(ctx, al.Name)
+			switch {
+			case gerr != nil:
+				return out, gerr
+			case cur.ContainerID == a.ContainerID:
+				res.Skipped = "already imported"
+			default:
+				res.Skipped = "held by container " + cur.ContainerID + " in multinet-ipam"
+			}
+		default:
+			return out, fmt.Errorf("import %s: %w", ip, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}

@@ -10,10 +10,13 @@ type Input string
 
 // The inputs. A check runs only when all it needs was read.
 const (
-	InPods         Input = "pods"
-	InAllPods      Input = "pods in all namespaces"
-	InNADs         Input = "network-attachment-definitions"
-	InIPPools      Input = "whereabouts ippools"
+	InPods        Input = "pods"
+	InAllPods     Input = "pods in all namespaces"
+	InNADs        Input = "network-attachment-definitions"
+	InIPPools     Input = "whereabouts ippools"
+	InAllocations Input = "multinet ipallocations"
+	// InPools is present when either kind of pool (whereabouts IPPools, multinet IPAllocations) was read.
+	InPools        Input = "ip pools"
 	InORIPs        Input = "whereabouts overlappingrangeipreservations"
 	InEvents       Input = "events"
 	InNodes        Input = "nodes"

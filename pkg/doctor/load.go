@@ -21,6 +21,7 @@ import (
 var kindInputs = map[string]Input{
 	"k8s.cni.cncf.io/NetworkAttachmentDefinition":           InNADs,
 	"whereabouts.cni.cncf.io/IPPool":                        InIPPools,
+	"ipam.multinet.io/IPAllocation":                         InAllocations,
 	"whereabouts.cni.cncf.io/OverlappingRangeIPReservation": InORIPs,
 	"/Event":                                InEvents,
 	"/Node":                                 InNodes,
@@ -45,6 +46,9 @@ func FromDump(objs *dump.Objects) (*Model, error) {
 	}
 	if m.Has(InNADs) {
 		m.APIGroups[NADResource] = true
+	}
+	if m.Has(InIPPools) || m.Has(InAllocations) {
+		m.Mark(InPools)
 	}
 	if m.Has(InIPPools) {
 		m.APIGroups[IPPoolResource] = true
@@ -93,6 +97,7 @@ func FromCluster(ctx context.Context, c Clients, s Scope) (*Model, error) {
 	resources := []cluster.Resource{
 		{Name: string(InNADs), GVR: gvr("k8s.cni.cncf.io", "v1", "network-attachment-definitions")},
 		{Name: string(InIPPools), GVR: gvr("whereabouts.cni.cncf.io", "v1alpha1", "ippools")},
+		{Name: string(InAllocations), GVR: gvr("ipam.multinet.io", "v1alpha1", "ipallocations")},
 		{Name: string(InORIPs), GVR: gvr("whereabouts.cni.cncf.io", "v1alpha1", "overlappingrangeipreservations")},
 		{Name: string(InEvents), GVR: gvr("", "v1", "events"), Namespace: s.Namespace, FieldSelector: "reason=FailedCreatePodSandBox"},
 		{Name: string(InNodes), GVR: gvr("", "v1", "nodes")},
@@ -124,6 +129,9 @@ func FromCluster(ctx context.Context, c Clients, s Scope) (*Model, error) {
 	}
 	if err := m.AddObjects(all); err != nil {
 		return nil, err
+	}
+	if m.Has(InIPPools) || m.Has(InAllocations) {
+		m.Mark(InPools)
 	}
 	m.readAPIGroups(c.Discovery)
 	pr := <-pods

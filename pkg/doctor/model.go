@@ -29,9 +29,11 @@ type Model struct {
 	NADs     []*NAD
 	nadByKey map[string]*NAD
 	Pools    []*whv1.IPPool
-	ORIPs    []*whv1.OverlappingRangeIPReservation
-	Events   []*corev1.Event
-	Nodes    []*corev1.Node
+	// Allocations are multinet-ipam's IPAllocation objects.
+	Allocations []*IPAllocation
+	ORIPs       []*whv1.OverlappingRangeIPReservation
+	Events      []*corev1.Event
+	Nodes       []*corev1.Node
 	// DaemonSets are the Multus DaemonSets (name contains "multus").
 	DaemonSets   []*appsv1.DaemonSet
 	ClusterRoles []*rbacv1.ClusterRole
@@ -63,6 +65,19 @@ type IPRoute struct {
 	Status struct {
 		Conditions []metav1.Condition `json:"conditions"`
 	} `json:"status"`
+}
+
+// IPAllocation is multinet-ipam's record of one allocated address (ipam.multinet.io/v1alpha1).
+type IPAllocation struct {
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Network     string `json:"network"`
+		Range       string `json:"range"`
+		IP          string `json:"ip"`
+		ContainerID string `json:"containerID"`
+		PodRef      string `json:"podRef"`
+		IfName      string `json:"ifName"`
+	} `json:"spec"`
 }
 
 // Resource names looked up in APIGroups.
@@ -146,6 +161,8 @@ func (m *Model) add(u *unstructured.Unstructured) error {
 		}
 	case "whereabouts.cni.cncf.io/IPPool":
 		m.Pools, err = appendConverted(m.Pools, u)
+	case "ipam.multinet.io/IPAllocation":
+		m.Allocations, err = appendConverted(m.Allocations, u)
 	case "whereabouts.cni.cncf.io/OverlappingRangeIPReservation":
 		m.ORIPs, err = appendConverted(m.ORIPs, u)
 	case "/Event":

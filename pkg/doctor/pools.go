@@ -6,21 +6,19 @@ import (
 	"sort"
 	"strings"
 
-	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
-
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
 func poolChecks() []Check {
 	return []Check{
-		{Code: "MN4001", Name: "PoolExhausted", Severity: Error, Needs: []Input{InIPPools},
+		{Code: "MN4001", Name: "PoolExhausted", Severity: Error, Needs: []Input{InPools},
 			Summary: "An IP pool has no free address", Run: checkExhausted},
-		{Code: "MN4002", Name: "PoolNearlyExhausted", Severity: Warning, Needs: []Input{InIPPools},
+		{Code: "MN4002", Name: "PoolNearlyExhausted", Severity: Warning, Needs: []Input{InPools},
 			Summary: "An IP pool is at least 90% allocated", Run: checkNearlyExhausted},
-		{Code: "MN4003", Name: "LeakedAllocation", Severity: Warning, Needs: []Input{InIPPools, InAllPods},
+		{Code: "MN4003", Name: "LeakedAllocation", Severity: Warning, Needs: []Input{InPools, InAllPods},
 			Summary: "An allocation belongs to a pod that no longer exists", Run: checkLeaked},
-		{Code: "MN4004", Name: "AllocationMismatch", Severity: Warning, Needs: []Input{InIPPools, InAllPods, InNADs},
+		{Code: "MN4004", Name: "AllocationMismatch", Severity: Warning, Needs: []Input{InPools, InAllPods, InNADs},
 			Summary: "A pod's IP has no pool allocation, or a reservation has no pool entry", Run: checkMismatch},
 		{Code: "MN4005", Name: "PoolObjectTooLarge", Severity: Warning, Needs: []Input{InIPPools},
 			Summary: "One IPPool object holds so many allocations it nears etcd's request size limit", Run: checkTooLarge},
@@ -30,21 +28,30 @@ func poolChecks() []Check {
 // maxAllocationsPerObject is where one IPPool (~145 bytes an allocation) nears etcd's 1.5 MiB limit.
 const maxAllocationsPerObject = 8000
 
-// pool is an IPPool with its range and capacity resolved.
+// slot is one allocated address of a pool.
+type slot struct {
+	ip          netip.Addr
+	podRef      string
+	containerID string
+	// object is where the allocation is stored (the IPPool, or the IPAllocation).
+	object Object
+}
+
+// pool is a whereabouts IPPool, or the multinet-ipam allocations of one network and range, with
+// its capacity resolved.
 type pool struct {
-	*whv1.IPPool
+	object Object
 	prefix netip.Prefix
 	// capacity is the number of allocatable addresses (from the NAD's bounds when one matches).
 	capacity uint64
-	// ips maps allocation offsets to addresses.
-	ips map[string]netip.Addr
+	slots    []slot
+	// gcHint is how to release this kind of pool's leaked allocations.
+	gcHint string
 }
 
-func poolObject(p *whv1.IPPool) Object {
-	return Object{Kind: "IPPool", Namespace: p.Namespace, Name: p.Name}
-}
+func (p pool) used() uint64 { return uint64(len(p.slots)) }
 
-// pools resolves every IPPool of the model; pools whose range does not parse are skipped.
+// pools resolves every pool of the model; pools whose range does not parse are skipped.
 func (m *Model) pools() []pool {
 	var out []pool
 	for _, p := range m.Pools {
@@ -52,28 +59,68 @@ func (m *Model) pools() []pool {
 		if err != nil {
 			continue
 		}
-		capacity := r.Size()
-		if nadRange, ok := m.nadRangeFor(r.Prefix); ok {
-			capacity = nadRange.Size()
-		}
-		pl := pool{IPPool: p, prefix: r.Prefix, capacity: capacity, ips: map[string]netip.Addr{}}
+		obj := Object{Kind: "IPPool", Namespace: p.Namespace, Name: p.Name}
+		pl := pool{object: obj, prefix: r.Prefix, capacity: m.capacityOf(r), gcHint: "kubectl multinet ipam gc releases it (or wait for whereabouts' reconciler)"}
 		base := new(big.Int).SetBytes(r.Prefix.Masked().Addr().AsSlice())
+		offsets := make([]string, 0, len(p.Spec.Allocations))
 		for off := range p.Spec.Allocations {
+			offsets = append(offsets, off)
+		}
+		sort.Strings(offsets)
+		for _, off := range offsets {
 			n, ok := new(big.Int).SetString(off, 10)
 			if !ok {
 				continue
 			}
 			b := new(big.Int).Add(base, n).FillBytes(make([]byte, r.Prefix.Addr().BitLen()/8))
 			if ip, ok := netip.AddrFromSlice(b); ok {
-				pl.ips[off] = ip
+				a := p.Spec.Allocations[off]
+				pl.slots = append(pl.slots, slot{ip: ip, podRef: a.PodRef, containerID: a.ContainerID, object: obj})
 			}
 		}
 		out = append(out, pl)
 	}
+	return append(out, m.multinetPools()...)
+}
+
+// multinetPools groups multinet-ipam's IPAllocations by network and range.
+func (m *Model) multinetPools() []pool {
+	byKey := map[string]*pool{}
+	var keys []string
+	for _, a := range m.Allocations {
+		r, err := iprange.Parse(a.Spec.Range)
+		ip, ierr := netip.ParseAddr(a.Spec.IP)
+		if err != nil || ierr != nil {
+			continue
+		}
+		key := a.Spec.Network + "|" + r.Prefix.String()
+		pl := byKey[key]
+		if pl == nil {
+			pl = &pool{object: Object{Kind: "Network", Name: a.Spec.Network}, prefix: r.Prefix, capacity: m.capacityOf(r),
+				gcHint: "kubectl multinet ipam gc releases it (the runtime's CNI GC does too)"}
+			byKey[key] = pl
+			keys = append(keys, key)
+		}
+		pl.slots = append(pl.slots, slot{ip: ip, podRef: a.Spec.PodRef, containerID: a.Spec.ContainerID,
+			object: Object{Kind: "IPAllocation", Namespace: a.Namespace, Name: a.Name}})
+	}
+	sort.Strings(keys)
+	out := make([]pool, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *byKey[k])
+	}
 	return out
 }
 
-// nadRangeFor is the bounds a whereabouts NAD sets on prefix, if one does.
+// capacityOf is a range's usable size, narrowed by the bounds a NAD sets on the same prefix.
+func (m *Model) capacityOf(r iprange.Range) uint64 {
+	if nadRange, ok := m.nadRangeFor(r.Prefix); ok {
+		return nadRange.Size()
+	}
+	return r.Size()
+}
+
+// nadRangeFor is the bounds a whereabouts-like NAD sets on prefix, if one does.
 func (m *Model) nadRangeFor(prefix netip.Prefix) (iprange.Range, bool) {
 	for _, n := range m.NADs {
 		if n.Config.IPAM == nil || !whereaboutsLike[n.Config.IPAM.Type] {
@@ -99,7 +146,7 @@ type PoolUsage struct {
 func (m *Model) PoolUsage() []PoolUsage {
 	var out []PoolUsage
 	for _, p := range m.pools() {
-		out = append(out, PoolUsage{Namespace: p.Namespace, Name: p.Name, Range: p.prefix, Used: uint64(len(p.Spec.Allocations)), Capacity: p.capacity})
+		out = append(out, PoolUsage{Namespace: p.object.Namespace, Name: p.object.Name, Range: p.prefix, Used: p.used(), Capacity: p.capacity})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Range.String() < out[j].Range.String() })
 	return out
@@ -107,8 +154,8 @@ func (m *Model) PoolUsage() []PoolUsage {
 
 func checkExhausted(m *Model, r *Reporter) {
 	for _, p := range m.pools() {
-		if used := uint64(len(p.Spec.Allocations)); p.capacity > 0 && used >= p.capacity {
-			r.Report(poolObject(p.IPPool), "release leaked allocations (kubectl multinet ipam gc, or whereabouts' reconciler) or widen the NAD's range",
+		if used := p.used(); p.capacity > 0 && used >= p.capacity {
+			r.Report(p.object, "release leaked allocations (kubectl multinet ipam gc, or whereabouts' reconciler) or widen the NAD's range",
 				"pool %s is full: %d of %d addresses allocated; new pods fail with \"Could not allocate IP in range\"", p.prefix, used, p.capacity)
 		}
 	}
@@ -116,29 +163,23 @@ func checkExhausted(m *Model, r *Reporter) {
 
 func checkNearlyExhausted(m *Model, r *Reporter) {
 	for _, p := range m.pools() {
-		used := uint64(len(p.Spec.Allocations))
+		used := p.used()
 		if p.capacity == 0 || used >= p.capacity || used*10 < p.capacity*9 {
 			continue
 		}
-		r.Report(poolObject(p.IPPool), "widen the range or release leaked allocations before it fills",
+		r.Report(p.object, "widen the range or release leaked allocations before it fills",
 			"pool %s is %d%% allocated (%d of %d)", p.prefix, used*100/p.capacity, used, p.capacity)
 	}
 }
 
 func checkLeaked(m *Model, r *Reporter) {
 	for _, p := range m.pools() {
-		offs := make([]string, 0, len(p.Spec.Allocations))
-		for off := range p.Spec.Allocations {
-			offs = append(offs, off)
-		}
-		sort.Strings(offs)
-		for _, off := range offs {
-			a := p.Spec.Allocations[off]
-			if m.Pod(a.PodRef) != nil {
+		for _, s := range p.slots {
+			if s.podRef == "" || m.Pod(s.podRef) != nil {
 				continue
 			}
-			r.Report(poolObject(p.IPPool), "kubectl multinet ipam gc releases it (or wait for whereabouts' reconciler); leaks follow node crashes (whereabouts #75, #550)",
-				"%s is allocated to pod %s (container %s), which does not exist", p.ips[off], a.PodRef, shortID(a.ContainerID))
+			r.Report(s.object, p.gcHint+"; leaks follow node crashes and DELs that never ran (whereabouts #75, #550)",
+				"%s is allocated to pod %s (container %s), which does not exist", s.ip, s.podRef, shortID(s.containerID))
 		}
 	}
 }
@@ -154,16 +195,16 @@ func checkMismatch(m *Model, r *Reporter) {
 	pools := m.pools()
 	allocatedTo := map[netip.Addr]string{}
 	for _, p := range pools {
-		for off, ip := range p.ips {
-			allocatedTo[ip] = p.Spec.Allocations[off].PodRef
+		for _, s := range p.slots {
+			allocatedTo[s.ip] = s.podRef
 		}
 	}
-	// Pod IPs on whereabouts networks that no pool records.
+	// Pod IPs on whereabouts or multinet-ipam networks that no pool records, or records for another pod.
 	for i := range m.Pods {
 		pod := &m.Pods[i]
 		for _, in := range pod.Interfaces {
 			n := m.NAD(in.Network)
-			if in.State != inspect.StateAttached || n == nil || n.Config.IPAM == nil || n.Config.IPAM.Type != "whereabouts" {
+			if in.State != inspect.StateAttached || n == nil || n.Config.IPAM == nil || !whereaboutsLike[n.Config.IPAM.Type] {
 				continue
 			}
 			for _, s := range in.IPs {
@@ -174,11 +215,11 @@ func checkMismatch(m *Model, r *Reporter) {
 				owner, ok := allocatedTo[ip]
 				switch {
 				case !ok:
-					r.Report(podObject(pod), "recreate the pod so whereabouts records its address, or the address may be handed out twice",
-						"IP %s on %s is not allocated in its IPPool", ip, in.Network)
-				case owner != pod.Namespace+"/"+pod.Name:
-					r.Report(podObject(pod), "recreate the pod: its IPPool gives this address to another pod",
-						"IP %s on %s is allocated to pod %s in its IPPool", ip, in.Network, owner)
+					r.Report(podObject(pod), "recreate the pod so the IPAM records its address, or the address may be handed out twice",
+						"IP %s on %s is not allocated in its pool", ip, in.Network)
+				case owner != "" && owner != pod.Namespace+"/"+pod.Name:
+					r.Report(podObject(pod), "recreate the pod: its pool gives this address to another pod",
+						"IP %s on %s is allocated to pod %s in its pool", ip, in.Network, owner)
 				}
 			}
 		}
@@ -228,7 +269,7 @@ func oripAddr(name string) (netip.Addr, bool) {
 func checkTooLarge(m *Model, r *Reporter) {
 	for _, p := range m.Pools {
 		if n := len(p.Spec.Allocations); n > maxAllocationsPerObject {
-			r.Report(poolObject(p), "split the range into smaller NADs/ranges, or use multinet-ipam, which stores allocations in many small objects",
+			r.Report(Object{Kind: "IPPool", Namespace: p.Namespace, Name: p.Name}, "split the range into smaller NADs/ranges, or use multinet-ipam, which stores allocations in many small objects",
 				"pool holds %d allocations in one object (~%d KiB); past ~10,000 it exceeds etcd's 1.5 MiB request limit and every allocation fails", n, n*145/1024)
 		}
 	}

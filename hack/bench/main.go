@@ -5,6 +5,7 @@
 //	bench metadata-list -kubeconfig K          (the raw metadata-only list being compared against)
 //	bench typed-list -kubeconfig K             (the older plugin's access pattern: one typed list)
 //	bench ipam -plugin BIN -netns PATH -n 1000 -c 50   (an IPAM binary, one process per call)
+//	bench cni -bin DIR -conflist JSON -n 100         (ADD/DEL cycles through libcni in real namespaces)
 //	bench measure -runs 5 -- NAME=CMD ... ;;   (each command run -runs times, interleaved)
 package main
 
@@ -23,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench seed|metadata-list|typed-list|ipam|measure [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench seed|metadata-list|typed-list|ipam|cni|measure [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -36,6 +37,8 @@ func main() {
 		err = typedListCmd(os.Args[2:])
 	case "ipam":
 		err = ipamCmd(os.Args[2:])
+	case "cni":
+		err = cniCmd(os.Args[2:])
 	case "measure":
 		err = measureCmd(os.Args[2:])
 	default:

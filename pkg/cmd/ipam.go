@@ -88,7 +88,11 @@ func (c *ipamCmd) usageCmd() *cobra.Command {
 				if u.Capacity > 0 {
 					pct = fmt.Sprintf("%d%%", uint64(u.Allocated)*100/u.Capacity)
 				}
-				fmt.Fprintf(c.streams.Out, "%-28s %-20s %9d %9d %5s  %s\n", u.Network, u.Range, u.Allocated, u.Capacity, pct, strings.Join(u.NADs, ","))
+				network := u.Network
+				if network == "" {
+					network = "-"
+				}
+				fmt.Fprintf(c.streams.Out, "%-28s %-20s %9d %9d %5s  %s\n", network, u.Range, u.Allocated, u.Capacity, pct, strings.Join(u.NADs, ","))
 			}
 			return nil
 		},
@@ -124,10 +128,7 @@ func (c *ipamCmd) usage(ctx context.Context) ([]ipam.Usage, error) {
 			}
 		}
 		for _, r := range conf.IPAM.Ranges {
-			network := conf.IPAM.NetworkName
-			if network == "" {
-				network = r.Prefix.String()
-			}
+			network := ipam.NetworkKey(conf.IPAM.NetworkName, conf.IPAM.EnableOverlapping, r.Prefix.String())
 			decls = append(decls, ipam.RangeDecl{NAD: n.GetNamespace() + "/" + n.GetName(), Network: network, Range: r, Exclude: excl})
 		}
 	}
@@ -237,6 +238,6 @@ between; it is idempotent. The pool's namespace is -n (whereabouts keeps pools i
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&network, "network", "", "The NAD's network_name under multinet-ipam (default: the pool's range, what a NAD without network_name uses).")
+	cmd.Flags().StringVar(&network, "network", "", "The NAD's network_name under multinet-ipam (default: none, what a NAD without network_name uses).")
 	return cmd
 }

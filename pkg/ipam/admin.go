@@ -135,8 +135,9 @@ type Imported struct {
 
 var whereaboutsPools = schema.GroupVersionResource{Group: "whereabouts.cni.cncf.io", Version: "v1alpha1", Resource: "ippools"}
 
-// Import copies a whereabouts IPPool's live allocations into the store under network, so that a NAD
-// switched to multinet-ipam never hands out an address whereabouts gave. It is idempotent.
+// Import copies a whereabouts IPPool's live allocations into the store under network (the NAD's
+// network key, see NetworkKey: "" for a NAD without network_name), so that a NAD switched to
+// multinet-ipam never hands out an address whereabouts gave. It is idempotent.
 func Import(ctx context.Context, dyn dynamic.Interface, poolNamespace, poolName string, store Store, network string) ([]Imported, error) {
 	u, err := dyn.Resource(whereaboutsPools).Namespace(poolNamespace).Get(ctx, poolName, metav1.GetOptions{})
 	if err != nil {
@@ -149,9 +150,6 @@ func Import(ctx context.Context, dyn dynamic.Interface, poolNamespace, poolName 
 	r, err := iprange.Parse(p.Spec.Range)
 	if err != nil {
 		return nil, fmt.Errorf("ippool %s/%s: %w", poolNamespace, poolName, err)
-	}
-	if network == "" {
-		network = r.Prefix.String()
 	}
 	offsets := make([]string, 0, len(p.Spec.Allocations))
 	for off := range p.Spec.Allocations {

@@ -169,10 +169,20 @@ func prefixes(specs []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// network is the name allocations are grouped under: network_name, else the range.
+// network is the key an address is unique under, as whereabouts' reservations are: network_name;
+// without one, every range shares one key (an address is handed out once cluster-wide, whatever
+// range it is in) unless enable_overlapping_ranges is false, when each range is its own key.
 func (p *parsed) network(pl pool) string {
-	if p.NetworkName != "" {
-		return p.NetworkName
+	return NetworkKey(p.NetworkName, p.EnableOverlappingRanges == nil || *p.EnableOverlappingRanges, pl.Prefix.String())
+}
+
+// NetworkKey is the key of a NAD's allocations (see parsed.network).
+func NetworkKey(networkName string, overlappingRanges bool, cidr string) string {
+	switch {
+	case networkName != "":
+		return networkName
+	case overlappingRanges:
+		return ""
 	}
-	return pl.Prefix.String()
+	return cidr
 }

@@ -191,6 +191,36 @@ func TestStableIdentity(t *testing.T) {
 	}
 }
 
+// TestOverlappingRangesShareAddresses: two NADs without network_name on overlapping ranges never
+// hand out the same address (whereabouts' enable_overlapping_ranges, on by default); turned off, each
+// range is independent.
+func TestOverlappingRangesShareAddresses(t *testing.T) {
+	narrow := netconf("1.0.0", `,"range":"10.66.0.0/30"`)
+	wide := netconf("1.0.0", `,"range":"10.66.0.0/29"`)
+	got := map[string]bool{}
+	add := func(conf, container string) {
+		ip := strings.Split(mustIP(t, cni("ADD", conf, container, "p")), "/")[0]
+		if got[ip] {
+			t.Fatalf("%s handed out twice across overlapping ranges", ip)
+		}
+		got[ip] = true
+	}
+	add(narrow, "ov-n1")
+	add(narrow, "ov-n2") // 10.66.0.1 and .2: the narrow range is full
+	for i := 0; i < 4; i++ {
+		add(wide, fmt.Sprintf("ov-w%d", i)) // .3 to .6: the wide range skips what the narrow one gave
+	}
+	if r := cni("ADD", wide, "ov-w-extra", "p"); r.err == nil {
+		t.Fatalf("a 7th address from a /29 shared with a /30: %s", r.out)
+	}
+	off := netconf("1.0.0", `,"range":"10.67.0.0/30","enable_overlapping_ranges":false`)
+	off2 := netconf("1.0.0", `,"range":"10.67.0.0/30","network_name":"other","enable_overlapping_ranges":false`)
+	for i := 0; i < 2; i++ {
+		mustIP(t, cni("ADD", off, fmt.Sprintf("iso-a%d", i), "p"))
+		mustIP(t, cni("ADD", off2, fmt.Sprintf("iso-b%d", i), "p")) // separate keys: both ranges fill independently
+	}
+}
+
 func TestGC(t *testing.T) {
 	conf := netconf("1.1.0", `,"range":"10.63.0.0/24","network_name":"gc"`)
 	for i := 0; i < 5; i++ {
@@ -242,10 +272,10 @@ func TestKilledADDsLeaveNothingAfterGC(t *testing.T) {
 }
 
 // TestConcurrentProcesses runs 8 processes × 125 concurrent allocations on one range while an
-// intruder takes addresses at random (injected conflicts), 3 times: 1000 distinct addresses, each
-// recorded once, none shared with the intruder.
+// intruder takes addresses at random (injected conflicts): 1000 distinct addresses, each
+// recorded once, none shared with the intruder; 10 rounds.
 func TestConcurrentProcesses(t *testing.T) {
-	for round := 0; round < 3; round++ {
+	for round := 0; round < 10; round++ {
 		network := fmt.Sprintf("conc-%d", round)
 		ctx, stop := context.WithCancel(context.Background())
 		intruded := make(chan int, 1)

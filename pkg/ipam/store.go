@@ -67,6 +67,9 @@ func (k *Kube) res() dynamic.ResourceInterface { return k.Client.Resource(GVR).N
 
 // labelValue turns any string into a label value (hashed when too long or not label-safe).
 func labelValue(s string) string {
+	if s == "" {
+		return ""
+	}
 	safe := len(s) <= 63
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
@@ -81,9 +84,12 @@ func labelValue(s string) string {
 	return "h" + hex.EncodeToString(sum[:16])
 }
 
-// objectName is `<network>-<ip>` made a valid object name.
+// objectName is `<network>-<ip>` (just `<ip>` without a network) made a valid object name.
 func objectName(network, ip string) string {
-	n := strings.ToLower(network + "-" + ip)
+	n := strings.ToLower(ip)
+	if network != "" {
+		n = strings.ToLower(network + "-" + ip)
+	}
 	n = strings.NewReplacer("/", "-", ":", "-", "_", "-").Replace(n)
 	if len(n) > 253 {
 		sum := sha256.Sum256([]byte(network))

@@ -97,7 +97,7 @@ func TestSwitchFromWhereabouts(t *testing.T) {
 	r := runBin(t, s.kubeconfig, "ipam", "usage", "-o", "json")
 	var usage struct {
 		Ranges []struct {
-			Network   string
+			Range     string
 			Allocated int
 			Capacity  int
 			NADs      []string
@@ -108,7 +108,7 @@ func TestSwitchFromWhereabouts(t *testing.T) {
 	}
 	found := false
 	for _, u := range usage.Ranges {
-		if u.Network == cidr {
+		if u.Range == cidr {
 			found = u.Allocated == 254 && u.Capacity == 254 && len(u.NADs) == 1 && u.NADs[0] == "legacy/data"
 			if !found {
 				t.Errorf("usage of %s: %+v", cidr, u)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# bench-cni.sh: 100 ADD/DEL cycles through libcni in real network namespaces (inside a throwaway host
-# namespace; the master is a veth the bench creates): multinet-macvlan + multinet-ipam (against a
-# local control plane) vs the reference macvlan v1.9.1 + host-local. Needs root.
+# bench-cni.sh: 100 ADD/DEL cycles through libcni in real network namespaces (the master is one end of
+# a veth pair the bench creates and removes; nothing touches eth0): multinet-macvlan + multinet-ipam
+# (against a local control plane) vs the reference macvlan v1.9.1 + host-local. Needs root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${N:-100}

@@ -51,20 +51,22 @@ func cniCmd(args []string) error {
 			if err != nil {
 				return err
 			}
+			cleanup := func() { cont.Close(); _ = testutils.UnmountNS(cont) }
 			rt := &libcni.RuntimeConf{ContainerID: fmt.Sprintf("bench%05d", i), NetNS: cont.Path(), IfName: "net1",
 				Args: [][2]string{{"IgnoreUnknown", "1"}, {"K8S_POD_NAMESPACE", "bench"}, {"K8S_POD_NAME", fmt.Sprintf("pod-%05d", i)}}}
 			t0 := time.Now()
 			if _, err := cfg.AddNetworkList(context.Background(), list, rt); err != nil {
+				cleanup()
 				return fmt.Errorf("ADD %d: %w", i, err)
 			}
 			add.lat = append(add.lat, time.Since(t0))
 			t0 = time.Now()
-			if err := cfg.DelNetworkList(context.Background(), list, rt); err != nil {
+			err = cfg.DelNetworkList(context.Background(), list, rt)
+			cleanup()
+			if err != nil {
 				return fmt.Errorf("DEL %d: %w", i, err)
 			}
 			del.lat = append(del.lat, time.Since(t0))
-			cont.Close()
-			_ = testutils.UnmountNS(cont)
 		}
 		return nil
 	}()

@@ -9,6 +9,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/containernetworking/plugins/pkg/testutils"
 	"github.com/vishvananda/netlink"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 )
 
 // TestIPvlanSlavesPing runs in a QEMU guest with Debian's cloud kernel (make vmtest): two ipvlan
@@ -19,11 +21,7 @@ func TestIPvlanSlavesPing(t *testing.T) {
 	for _, mode := range []string{"l2", "l3", "l3s"} {
 		t.Run(mode, func(t *testing.T) {
 			l := newLab(t)
-			other, err := testutils.NewNS()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() { other.Close(); _ = testutils.UnmountNS(other) }()
+			other := netnstest.ForTest(t)
 			conf := func(ip string) string {
 				return fmt.Sprintf(`{"cniVersion":"1.1.0","name":"data","type":"multinet-ipvlan","master":%q,"mode":%q,"ipam":{"type":"static","addresses":[{"address":%q}]}}`,
 					master, mode, ip)
@@ -42,7 +40,7 @@ func TestIPvlanSlavesPing(t *testing.T) {
 			if iv, ok := links[0].(*netlink.IPVlan); !ok || iv.Mode != ipvlanModes[mode] {
 				t.Fatalf("link %T %+v", links[0], links[0])
 			}
-			err = l.cont.Do(func(ns.NetNS) error { return testutils.Ping("10.9.0.5", "10.9.0.6", 5) })
+			err := l.cont.Do(func(ns.NetNS) error { return testutils.Ping("10.9.0.5", "10.9.0.6", 5) })
 			if err != nil {
 				t.Fatalf("ping a -> b: %v", err)
 			}

@@ -16,6 +16,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/containernetworking/plugins/pkg/testutils"
 	"github.com/vishvananda/netlink"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 )
 
 // cniPath holds the IPAM plugins the tests delegate to. testutils' Cmd* helpers clear CNI_PATH
@@ -75,22 +77,8 @@ const master = "mn-up0"
 
 func newLab(t *testing.T) *lab {
 	t.Helper()
-	host, err := testutils.NewNS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cont, err := testutils.NewNS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &lab{t: t, host: host, cont: cont}
-	t.Cleanup(func() {
-		for _, n := range []ns.NetNS{l.host, l.cont} {
-			n.Close()
-			_ = testutils.UnmountNS(n)
-		}
-	})
-	err = host.Do(func(ns.NetNS) error {
+	l := &lab{t: t, host: netnstest.ForTest(t), cont: netnstest.ForTest(t)}
+	err := l.host.Do(func(ns.NetNS) error {
 		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: master, MTU: 1500}, PeerName: master + "p"}
 		if err := netlink.LinkAdd(veth); err != nil {
 			return err

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/containernetworking/plugins/pkg/testutils"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 )
 
@@ -66,12 +66,12 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	netns, err := testutils.NewNS()
+	netns, err := netnstest.New()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer testutils.UnmountNS(netns)
+	defer netnstest.Drop(netns)
 	env.netns = netns.Path()
 	env.dyn = dynamic.NewForConfigOrDie(e.Config)
 	return m.Run()

@@ -11,10 +11,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/containernetworking/plugins/pkg/testutils"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 )
 
 // ipamADD runs an IPAM plugin binary's ADD like a runtime and returns the address.
@@ -41,11 +42,7 @@ func ipamADD(t *testing.T, bin, conf, netns, container string) (string, error) {
 // TestSwitchFromWhereabouts: real whereabouts v0.9.3 allocates, `ipam import` copies its pool,
 // then multinet-ipam on the same range never hands out those addresses; usage and gc see it all.
 func TestSwitchFromWhereabouts(t *testing.T) {
-	netns, err := testutils.NewNS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer testutils.UnmountNS(netns)
+	netns := netnstest.ForTest(t)
 	flat := filepath.Join(s.dir, "whereabouts.conf")
 	if err := os.WriteFile(flat, []byte(fmt.Sprintf(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":%q}}`, s.kubeconfig)), 0o644); err != nil {
 		t.Fatal(err)

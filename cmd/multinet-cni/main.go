@@ -15,15 +15,12 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 )
 
-func init() {
-	// Namespace switches apply to one OS thread: keep main on it.
-	runtime.LockOSThread()
-}
-
 // version is set at link time.
 var version = "dev"
 
 func main() {
+	// Namespace switches apply to one OS thread: keep main on it.
+	runtime.LockOSThread()
 	name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 	switch name {
 	case "multinet-macvlan":

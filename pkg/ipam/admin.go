@@ -17,24 +17,6 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
-// ListAll reads every IPAllocation of the store's namespace.
-func (k *Kube) ListAll(ctx context.Context) ([]*Allocation, error) {
-	var out []*Allocation
-	opts := metav1.ListOptions{Limit: 2000}
-	for {
-		list, err := k.res().List(ctx, opts)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		for i := range list.Items {
-			out = append(out, fromObject(&list.Items[i]))
-		}
-		if opts.Continue = list.GetContinue(); opts.Continue == "" {
-			return out, nil
-		}
-	}
-}
-
 // Usage is how much of one network's range is allocated.
 type Usage struct {
 	Network   string `json:"network"`

@@ -182,8 +182,15 @@ func (k *Kube) List(ctx context.Context, network, containerID string) ([]*Alloca
 	if containerID != "" {
 		sel += "," + LabelContainer + "=" + labelValue(containerID)
 	}
+	return k.list(ctx, sel)
+}
+
+// ListAll reads every IPAllocation of the store's namespace.
+func (k *Kube) ListAll(ctx context.Context) ([]*Allocation, error) { return k.list(ctx, "") }
+
+func (k *Kube) list(ctx context.Context, selector string) ([]*Allocation, error) {
 	var out []*Allocation
-	opts := metav1.ListOptions{LabelSelector: sel, Limit: 2000}
+	opts := metav1.ListOptions{LabelSelector: selector, Limit: 2000}
 	for {
 		list, err := k.res().List(ctx, opts)
 		if err != nil {

@@ -25,12 +25,25 @@ func InspectPod(m PodMeta, nads *NADSet) Pod {
 	} else {
 		inspectMultus(&p, m)
 	}
+	describe(&p, nads)
+	return p
+}
+
+// DescribeNetworks sets the NAD config summary of every interface of pods, for callers that read the
+// NADs after inspecting the pods (to know which ones to read).
+func DescribeNetworks(pods []Pod, nads *NADSet) {
+	for i := range pods {
+		describe(&pods[i], nads)
+	}
+}
+
+// describe fills Config for the interfaces on NADs (namespace/name; GKE networks have no namespace).
+func describe(p *Pod, nads *NADSet) {
 	for i := range p.Interfaces {
-		if p.Interfaces[i].Network != "" && !hasGKE {
+		if strings.Contains(p.Interfaces[i].Network, "/") {
 			p.Interfaces[i].Config = nads.Describe(p.Interfaces[i].Network)
 		}
 	}
-	return p
 }
 
 func inspectMultus(p *Pod, m PodMeta) {

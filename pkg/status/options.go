@@ -144,11 +144,14 @@ func (o *Options) ValidateSelection() error {
 
 // Pods reads the selected pods (and their NADs) and builds the model.
 func (o *Options) Pods(ctx context.Context) ([]inspect.Pod, error) {
-	snap, err := o.snapshot(ctx)
-	if err != nil {
-		return nil, err
+	if o.Filename != "" {
+		snap, err := o.fromFile()
+		if err != nil {
+			return nil, err
+		}
+		return inspect.Inspect(snap), nil
 	}
-	return inspect.Inspect(snap), nil
+	return o.fromCluster(ctx)
 }
 
 // Run reads, inspects and prints.
@@ -175,13 +178,6 @@ func (o *Options) Run(ctx context.Context) error {
 		return PrintYAML(o.Out, pods)
 	}
 	return PrintTable(o.Out, pods, o.Output == "wide", o.AllNamespaces || o.Filename != "" && !o.explicitNamespace)
-}
-
-func (o *Options) snapshot(ctx context.Context) (inspect.Snapshot, error) {
-	if o.Filename != "" {
-		return o.fromFile()
-	}
-	return o.fromCluster(ctx)
 }
 
 func (o *Options) fromFile() (inspect.Snapshot, error) {
@@ -232,14 +228,16 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (o *Options) fromCluster(ctx context.Context) (inspect.Snapshot, error) {
+// fromCluster lists the pods, inspects them once, then reads the NADs their networks name (all of
+// them at once for an all-namespace query) and adds the config summaries.
+func (o *Options) fromCluster(ctx context.Context) ([]inspect.Pod, error) {
 	cfg, err := o.Getter.ToRESTConfig()
 	if err != nil {
-		return inspect.Snapshot{}, fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
+		return nil, fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
 	}
 	lister, err := NewPodLister(cfg)
 	if err != nil {
-		return inspect.Snapshot{}, err
+		return nil, err
 	}
 	q := cluster.PodQuery{Namespace: o.namespace, LabelSelector: o.LabelSelector, FieldSelector: o.FieldSelector, Names: o.names, PageSize: o.ChunkSize}
 	if o.AllNamespaces {
@@ -247,29 +245,29 @@ func (o *Options) fromCluster(ctx context.Context) (inspect.Snapshot, error) {
 	}
 	metas, err := lister.List(ctx, q)
 	if err != nil {
-		return inspect.Snapshot{}, err
+		return nil, err
 	}
-	snap := inspect.Snapshot{Pods: metas}
+	pods := inspect.Inspect(inspect.Snapshot{Pods: metas})
 	if o.Legacy {
-		return snap, nil
+		return pods, nil
 	}
 	nc, err := nadclient.NewForConfig(cfg)
 	if err != nil {
-		return snap, fmt.Errorf("network-attachment-definitions client: %w", err)
+		return nil, fmt.Errorf("network-attachment-definitions client: %w", err)
 	}
-	snap.NADs = cluster.NewNADReader(nc).Read(ctx, nadNamespaces(metas, q.Namespace))
-	return snap, nil
+	inspect.DescribeNetworks(pods, cluster.NewNADReader(nc).Read(ctx, nadNamespaces(pods, q.Namespace)))
+	return pods, nil
 }
 
 // nadNamespaces says which namespaces to list NADs in: all at once for an all-namespace query, else
 // those the pods refer to.
-func nadNamespaces(metas []inspect.PodMeta, namespace string) []string {
+func nadNamespaces(pods []inspect.Pod, namespace string) []string {
 	if namespace == "" {
 		return []string{""}
 	}
 	seen := map[string]bool{}
 	var namespaces []string
-	for _, k := range inspect.ReferencedNADs(inspect.Inspect(inspect.Snapshot{Pods: metas})) {
+	for _, k := range inspect.ReferencedNADs(pods) {
 		ns, _, _ := strings.Cut(k, "/")
 		if !seen[ns] {
 			seen[ns] = true

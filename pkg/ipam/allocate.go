@@ -111,12 +111,8 @@ func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocati
 		if pl.excluded(ip) {
 			continue
 		}
-		al, taken, err := a.claim(ctx, network, pl, ip, o)
-		if err != nil {
-			return nil, err
-		}
-		if !taken {
-			return al, nil
+		if al, err := a.claim(ctx, network, pl, ip, o); err != nil || al != nil {
+			return al, err
 		}
 	}
 	// Collisions all along: read the network once and take a free address.
@@ -140,12 +136,8 @@ func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocati
 		if used[ip] || pl.excluded(ip) {
 			continue
 		}
-		al, taken, err := a.claim(ctx, network, pl, ip, o)
-		if err != nil {
-			return nil, err
-		}
-		if !taken {
-			return al, nil
+		if al, err := a.claim(ctx, network, pl, ip, o); err != nil || al != nil {
+			return al, err
 		}
 	}
 	return nil, fmt.Errorf("Could not allocate IP in range: ip: %s / - %s / range: %s / excludeRanges: %v: %w",
@@ -160,9 +152,9 @@ func excludes(pl pool) []string {
 	return out
 }
 
-// claim tries to create the allocation of ip. taken is true when someone else holds it; the
+// claim tries to create the allocation of ip. It returns nil, nil when someone else holds it; the
 // owner's own allocation (a retry) is returned as a success.
-func (a *Allocator) claim(ctx context.Context, network string, pl pool, ip netip.Addr, o Owner) (*Allocation, bool, error) {
+func (a *Allocator) claim(ctx context.Context, network string, pl pool, ip netip.Addr, o Owner) (*Allocation, error) {
 	al := &Allocation{Name: objectName(network, ip.String()), Network: network, Range: pl.Prefix.String(), IP: ip.String(),
 		ContainerID: o.ContainerID, PodRef: o.PodRef, IfName: o.IfName, Stable: a.conf.StableIdentity}
 	var err error
@@ -170,7 +162,7 @@ func (a *Allocator) claim(ctx context.Context, network string, pl pool, ip netip
 		err = a.Store.Create(ctx, al)
 		switch {
 		case err == nil:
-			return al, false, nil
+			return al, nil
 		case errors.Is(err, errExists):
 			cur, gerr := a.Store.Get(ctx, al.Name)
 			if errors.Is(gerr, errNotFound) {
@@ -181,17 +173,16 @@ func (a *Allocator) claim(ctx context.Context, network string, pl pool, ip netip
 				break
 			}
 			if a.owns(cur, o) {
-				al, err := a.adopt(ctx, cur, o)
-				return al, false, err
+				return a.adopt(ctx, cur, o)
 			}
-			return nil, true, nil
+			return nil, nil
 		}
 		if ctx.Err() != nil {
 			break
 		}
 		a.backoff(attempt)
 	}
-	return nil, false, fmt.Errorf("allocate %s in %s: %w", ip, network, err)
+	return nil, fmt.Errorf("allocate %s in %s: %w", ip, network, err)
 }
 
 // adopt makes an allocation the owner's: a retried ADD has it already; a stable one from the pod's

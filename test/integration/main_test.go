@@ -36,21 +36,15 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "kubectl-multinet")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-multinet")
-	build.Dir = testenv.RepoRoot()
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build kubectl-multinet:", err)
-		return 1
-	}
-	ipamBin := filepath.Join(dir, "multinet-ipam")
-	buildIPAM := exec.Command("go", "build", "-o", ipamBin, "./cmd/multinet-cni")
-	buildIPAM.Dir = testenv.RepoRoot()
-	buildIPAM.Stdout, buildIPAM.Stderr = os.Stderr, os.Stderr
-	if err := buildIPAM.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build multinet-ipam:", err)
-		return 1
+	bin, ipamBin := filepath.Join(dir, "kubectl-multinet"), filepath.Join(dir, "multinet-ipam")
+	for out, pkg := range map[string]string{bin: "./cmd/kubectl-multinet", ipamBin: "./cmd/multinet-cni"} {
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Dir = testenv.RepoRoot()
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n", pkg, err)
+			return 1
+		}
 	}
 	whereabouts, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "whereabouts.sh")).Output()
 	if err != nil {

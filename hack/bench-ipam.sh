@@ -9,7 +9,7 @@ n=${N:-1000}
 dir=$root/_out/bench-ipam
 "$root/hack/cluster.sh" up "$dir"
 export KUBECONFIG=$dir/kubeconfig
-whereabouts=$("$root/hack/whereabouts.sh")
+whereabouts=$("$root/hack/gotool.sh" whereabouts)
 (cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$dir/multinet-ipam" ./cmd/multinet-cni && go build -o "$dir/bench" ./hack/bench)
 ns=multinet-bench-$$
 ip netns add "$ns"

@@ -6,6 +6,9 @@
 #   hack/cluster.sh down DIR   stop it and remove DIR
 #
 # DIR/kubeconfig is the admin kubeconfig. Nothing is written outside DIR; only loopback is used.
+# With MULTINET_NODE_IP set (hack/node.sh does), the apiserver is set up for a real node at that address:
+# Node+RBAC authorization, ServiceAccount admission, kubelet client certificates, and kubeconfigs for
+# the kubelet, kube-scheduler, kube-controller-manager and Multus (user lab-multus).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-}; dir=${2:-}
@@ -31,6 +34,14 @@ free_port() {
   done
 }
 
+kubeconfig() { # kubeconfig FILE CERT SERVER
+  local k=(--kubeconfig "$dir/$1")
+  "$bin/kubectl" config "${k[@]}" set-cluster local --server "$3" --certificate-authority "$dir/pki/ca.crt" --embed-certs >/dev/null
+  "$bin/kubectl" config "${k[@]}" set-credentials "$2" --client-certificate "$dir/pki/$2.crt" --client-key "$dir/pki/$2.key" --embed-certs >/dev/null
+  "$bin/kubectl" config "${k[@]}" set-context local --cluster local --user "$2" >/dev/null
+  "$bin/kubectl" config "${k[@]}" use-context local >/dev/null
+}
+
 ready() { [ -f "$dir/kubeconfig" ] && "$bin/kubectl" --kubeconfig "$dir/kubeconfig" get --raw /readyz >/dev/null 2>&1; }
 
 certs() {
@@ -47,6 +58,14 @@ certs() {
   }
   issue apiserver /CN=kube-apiserver "IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc"
   issue admin "/O=system:masters/CN=multinet-admin"
+  if [ -n "${MULTINET_NODE_IP:-}" ]; then
+    issue kubelet-serving /CN=lab-node "IP:$MULTINET_NODE_IP,DNS:lab-node"
+    issue kubelet "/O=system:nodes/CN=system:node:lab-node"
+    issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+    issue controller-manager /CN=system:kube-controller-manager
+    issue scheduler /CN=system:kube-scheduler
+    issue multus /CN=lab-multus
+  fi
   openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
 }
@@ -66,6 +85,12 @@ up() {
     --initial-cluster "local=http://127.0.0.1:$peer_port" --listen-metrics-urls "" \
     > "$dir/logs/etcd.log" 2>&1 < /dev/null &
   echo $! > "$dir/etcd.pid"
+  local mode=(--authorization-mode RBAC --disable-admission-plugins ServiceAccount)
+  if [ -n "${MULTINET_NODE_IP:-}" ]; then
+    mode=(--authorization-mode Node,RBAC --kubelet-preferred-address-types InternalIP
+      --kubelet-client-certificate "$dir/pki/apiserver-kubelet-client.crt"
+      --kubelet-client-key "$dir/pki/apiserver-kubelet-client.key" --kubelet-certificate-authority "$dir/pki/ca.crt")
+  fi
   setsid "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
     --endpoint-reconciler-type none \
@@ -73,23 +98,22 @@ up() {
     --client-ca-file "$dir/pki/ca.crt" \
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
-    --service-cluster-ip-range 10.0.0.0/24 --authorization-mode RBAC \
-    --disable-admission-plugins ServiceAccount \
+    --service-cluster-ip-range 10.0.0.0/24 "${mode[@]}" \
     --max-requests-inflight 1000 --max-mutating-requests-inflight 500 \
     > "$dir/logs/kube-apiserver.log" 2>&1 < /dev/null &
   echo $! > "$dir/kube-apiserver.pid"
-  "$bin/kubectl" config --kubeconfig "$dir/kubeconfig" set-cluster local \
-    --server "https://127.0.0.1:$api_port" --certificate-authority "$dir/pki/ca.crt" --embed-certs >/dev/null
-  "$bin/kubectl" config --kubeconfig "$dir/kubeconfig" set-credentials admin \
-    --client-certificate "$dir/pki/admin.crt" --client-key "$dir/pki/admin.key" --embed-certs >/dev/null
-  "$bin/kubectl" config --kubeconfig "$dir/kubeconfig" set-context local --cluster local --user admin >/dev/null
-  "$bin/kubectl" config --kubeconfig "$dir/kubeconfig" use-context local >/dev/null
+  kubeconfig kubeconfig admin "https://127.0.0.1:$api_port"
+  if [ -n "${MULTINET_NODE_IP:-}" ]; then
+    for c in kubelet controller-manager scheduler multus; do kubeconfig "$c.kubeconfig" "$c" "https://127.0.0.1:$api_port"; done
+  fi
   log "waiting for kube-apiserver on 127.0.0.1:$api_port"
   for _ in $(seq 600); do ready && break; sleep 0.1; done
   ready || { log "kube-apiserver did not become ready; see $dir/logs"; tail -5 "$dir/logs/kube-apiserver.log" >&2; exit 1; }
   for _ in $(seq 100); do "$bin/kubectl" --kubeconfig "$dir/kubeconfig" get ns default >/dev/null 2>&1 && break; sleep 0.1; done
-  "$bin/kubectl" --kubeconfig "$dir/kubeconfig" apply -f "$root/config/crds" >/dev/null
-  "$bin/kubectl" --kubeconfig "$dir/kubeconfig" wait --for condition=established --timeout 30s crd --all >/dev/null
+  if [ -z "${MULTINET_NODE_IP:-}" ]; then # a real node gets its CRDs from Multus and `kubectl multinet install`
+    "$bin/kubectl" --kubeconfig "$dir/kubeconfig" apply -f "$root/config/crds" >/dev/null
+    "$bin/kubectl" --kubeconfig "$dir/kubeconfig" wait --for condition=established --timeout 30s crd --all >/dev/null
+  fi
   log "ready: export KUBECONFIG=$dir/kubeconfig"
 }
 

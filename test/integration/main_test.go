@@ -46,7 +46,7 @@ func runMain(m *testing.M) int {
 			return 1
 		}
 	}
-	whereabouts, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "whereabouts.sh")).Output()
+	whereabouts, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "gotool.sh"), "whereabouts").Output()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "build whereabouts:", err)
 		return 1

@@ -7,6 +7,7 @@
 #
 #   hack/node.sh up DIR     start (or reuse) the node whose state lives in DIR
 #   hack/node.sh down DIR   stop it, undo what the kubelet changed on the host, remove DIR
+#   hack/node.sh images DIR rebuild the lab images from the working tree and import them
 #
 # Links (all created here, none attached to the machine's uplink):
 #   mnlab0                  bridge, 10.244.0.1/24: the node IP and the pods' primary network
@@ -16,7 +17,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: hack/node.sh up|down DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: hack/node.sh up|down|images DIR" >&2; exit 2; }
 mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
 log() { printf 'node: %s\n' "$*" >&2; }
 
@@ -204,7 +205,7 @@ EOF
 KUBECONFIG=$dir/kubeconfig
 MULTINET_NODE_DIR=$dir
 MULTINET_NODE_CNI_BIN_DIR=$dir/cni/bin
-MULTINET_NODE_CNI_CONF_DIR=$dir/cni/multus.d
+MULTINET_NODE_CNI_CONF_DIR=$dir/cni/net.d
 MULTINET_NODE_MASTER=$master
 MULTINET_NODE_IMAGE=docker.io/multinet/multinet-cni:$image_tag
 MULTINET_NODE_TESTPOD_IMAGE=docker.io/multinet/testpod:$image_tag
@@ -257,5 +258,6 @@ down() {
 case "$cmd" in
   up) up ;;
   down) down ;;
-  *) echo "usage: hack/node.sh up|down DIR" >&2; exit 2 ;;
+  images) images ;;
+  *) echo "usage: hack/node.sh up|down|images DIR" >&2; exit 2 ;;
 esac

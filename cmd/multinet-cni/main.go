@@ -1,5 +1,6 @@
 // Command multinet-cni is multinet's CNI plugins in one static binary, chosen by the name it is
-// installed under (busybox style): multinet-macvlan, multinet-ipvlan or multinet-ipam.
+// installed under (busybox style): multinet-macvlan, multinet-ipvlan or multinet-ipam. Under its own
+// name it is the node agent of `kubectl multinet install`: `multinet-cni node install|agent|uninstall`.
 package main
 
 import (
@@ -29,8 +30,17 @@ func main() {
 		skel.PluginMainFuncs(cni.Plugin{Kind: cni.IPvlan}.Funcs(), cni.SupportedVersions, "multinet ipvlan CNI plugin "+version)
 	case "multinet-ipam":
 		skel.PluginMainFuncs(ipam.Plugin{}.Funcs(), cni.SupportedVersions, "multinet IPAM plugin "+version)
+	case "multinet-cni":
+		if len(os.Args) > 1 && os.Args[1] == "node" {
+			if err := nodeMain(os.Args[2:]); err != nil {
+				fmt.Fprintln(os.Stderr, "multinet-cni:", err)
+				os.Exit(1)
+			}
+			return
+		}
+		fallthrough
 	default:
-		fmt.Fprintf(os.Stderr, "multinet-cni: installed as %q; install it (copy or link) as multinet-macvlan, multinet-ipvlan or multinet-ipam\n", name)
+		fmt.Fprintf(os.Stderr, "multinet-cni: installed as %q; install it (copy or link) as multinet-macvlan, multinet-ipvlan or multinet-ipam, or run `multinet-cni node install|agent|uninstall`\n", name)
 		os.Exit(1)
 	}
 }

@@ -176,18 +176,16 @@ func (c *ipamCmd) gcCmd() *cobra.Command {
 			for _, p := range pods {
 				live[p.Namespace+"/"+p.Name] = true
 			}
-			leaked := ipam.Leaked(allocs, func(ref string) bool { return live[ref] })
 			verb := "released"
 			if dryRun {
 				verb = "would release"
 			}
+			leaked, err := ipam.ReleaseLeaked(ctx, c.allocator, allocs, func(ref string) bool { return live[ref] }, dryRun)
 			for _, a := range leaked {
-				if !dryRun {
-					if err := c.allocator.Delete(ctx, a); err != nil {
-						return fmt.Errorf("release %s: %w", a.IP, err)
-					}
-				}
 				fmt.Fprintf(c.streams.Out, "%s %s on %s (pod %s is gone)\n", verb, a.IP, a.Network, a.PodRef)
+			}
+			if err != nil {
+				return err
 			}
 			fmt.Fprintf(c.streams.Out, "%d of %d allocations %s\n", len(leaked), len(allocs), verb)
 			return nil

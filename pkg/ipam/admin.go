@@ -108,6 +108,27 @@ func Leaked(allocs []*Allocation, exists PodExists) []*Allocation {
 	return out
 }
 
+// Deleter releases one allocation.
+type Deleter interface {
+	Delete(ctx context.Context, a *Allocation) error
+}
+
+// ReleaseLeaked releases (or, with dryRun, only lists) the allocations whose pod is gone. It returns
+// those released so far, also when it stops at an error. List allocations before pods: an allocation
+// is made after its pod exists, so this order never releases a new pod's address.
+func ReleaseLeaked(ctx context.Context, store Deleter, allocs []*Allocation, exists PodExists, dryRun bool) ([]*Allocation, error) {
+	leaked := Leaked(allocs, exists)
+	if dryRun {
+		return leaked, nil
+	}
+	for i, a := range leaked {
+		if err := store.Delete(ctx, a); err != nil {
+			return leaked[:i], fmt.Errorf("release %s on %s (pod %s): %w", a.IP, a.Network, a.PodRef, err)
+		}
+	}
+	return leaked, nil
+}
+
 // Imported is the outcome of one whereabouts allocation's import.
 type Imported struct {
 	IP, PodRef string

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodeagent"
+)
+
+// nodeMain runs `multinet-cni node install|agent|uninstall`, the DaemonSet's and the cleanup pod's
+// entrypoints.
+func nodeMain(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: multinet-cni node install|agent|uninstall [flags]")
+	}
+	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
+	var d nodeagent.Dirs
+	var apiserver, namespace string
+	var refresh, gcEvery time.Duration
+	fs.StringVar(&d.Bin, "bin-dir", "/host/bin", "CNI bin dir (container path)")
+	fs.StringVar(&d.Conf, "conf-dir", "/host/multinet.d", "our subdirectory of the CNI config dir (container path)")
+	fs.StringVar(&d.HostConf, "host-conf-dir", "/etc/cni/net.d/multinet.d", "the same directory as the host sees it")
+	fs.StringVar(&apiserver, "apiserver", "", "API server URL for the IPAM (default: the in-cluster service)")
+	fs.StringVar(&namespace, "store-namespace", "kube-system", "namespace of the IPAllocation objects")
+	fs.DurationVar(&refresh, "refresh", time.Minute, "how often the IPAM's token is refreshed")
+	fs.DurationVar(&gcEvery, "gc-every", 5*time.Minute, "how often allocations of deleted pods are released")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "install":
+		self, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find own binary: %w", err)
+		}
+		if err := nodeagent.InstallPlugins(self, d.Bin); err != nil {
+			return err
+		}
+		server, err := nodeagent.Server(apiserver)
+		if err != nil {
+			return err
+		}
+		if err := nodeagent.WriteCredentials(d, server, namespace); err != nil {
+			return err
+		}
+		fmt.Printf("installed %v into %s; IPAM credentials in %s (API server %s)\n", nodeagent.Plugins, d.Bin, d.HostConf, server)
+		return nil
+	case "uninstall":
+		if err := nodeagent.Remove(d); err != nil {
+			return err
+		}
+		fmt.Printf("removed %v from %s and our files from %s\n", nodeagent.Plugins, d.Bin, d.HostConf)
+		return nil
+	case "agent":
+		return runAgent(d, apiserver, namespace, refresh, gcEvery)
+	}
+	return fmt.Errorf("unknown node command %q, want install, agent or uninstall", args[0])
+}
+
+func runAgent(d nodeagent.Dirs, apiserver, namespace string, refresh, gcEvery time.Duration) error {
+	server, err := nodeagent.Server(apiserver)
+	if err != nil {
+		return err
+	}
+	cfg, err := nodeagent.RESTConfig(apiserver)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("API client: %w", err)
+	}
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("API client: %w", err)
+	}
+	store := &ipam.Kube{Client: dyn, Namespace: namespace}
+	gc := func(ctx context.Context) (int, error) {
+		allocs, err := store.ListAll(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("list ipallocations in %s: %w", namespace, err)
+		}
+		live, err := nodeagent.LivePods(ctx, meta)
+		if err != nil {
+			return 0, err
+		}
+		released, err := ipam.ReleaseLeaked(ctx, store, allocs, func(ref string) bool { return live[ref] }, false)
+		return len(released), err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	fmt.Printf("agent: refreshing IPAM credentials every %s, releasing allocations of deleted pods every %s\n", refresh, gcEvery)
+	return nodeagent.Agent{Dirs: d, Server: server, Namespace: namespace, Refresh: refresh, GCEvery: gcEvery, GC: gc, Log: os.Stderr}.Run(ctx)
+}

@@ -170,7 +170,7 @@ metadata: {name: mn-10.40.0.2, namespace: kube-system}
 spec: {network: mn, range: 10.40.0.0/30, ip: 10.40.0.2, containerID: bbbb, podRef: cnf/gone-9, ifName: net1}`,
 			pod("mn-0", "Running", `k8s.v1.cni.cncf.io/networks: mn, k8s.v1.cni.cncf.io/network-status: '[{"name":"cnf/mn","interface":"net1","ips":["10.40.0.1"]}]'`),
 			pod("mn-1", "Running", `k8s.v1.cni.cncf.io/networks: mn, k8s.v1.cni.cncf.io/network-status: '[{"name":"cnf/mn","interface":"net1","ips":["10.40.0.3"]}]'`),
-		}, []string{"MN4001 Network mn", "MN4003 IPAllocation kube-system/mn-10.40.0.2", "MN4004 Pod cnf/mn-1"}},
+		}, []string{"MN4001 NetworkAttachmentDefinition cnf/mn", "MN4003 IPAllocation kube-system/mn-10.40.0.2", "MN4004 Pod cnf/mn-1"}},
 		{"sandbox failures classified from upstream message texts", []string{
 			pod("p1", "Pending", ""), event("p1", `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "9f3c": plugin type="multus" name="multus-cni-network" failed (add): [cnf/p1/9f3c:data]: error adding container to network "data": failed to find plugin "ipvlan" in path [/opt/cni/bin]`),
 			pod("p2", "Pending", ""), event("p2", sandbox+`failed to lookup master "eth9": Link not found`),

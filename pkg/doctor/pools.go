@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
@@ -96,7 +97,7 @@ func (m *Model) multinetPools() []pool {
 		key := a.Spec.Network + "|" + r.Prefix.String()
 		pl := byKey[key]
 		if pl == nil {
-			pl = &pool{object: Object{Kind: "Network", Name: a.Spec.Network}, prefix: r.Prefix, capacity: m.capacityOf(r),
+			pl = &pool{object: m.multinetPoolObject(a.Spec.Network, r.Prefix), prefix: r.Prefix, capacity: m.capacityOf(r),
 				gcHint: "kubectl multinet ipam gc releases it (the runtime's CNI GC does too)"}
 			byKey[key] = pl
 			keys = append(keys, key)
@@ -110,6 +111,26 @@ func (m *Model) multinetPools() []pool {
 		out = append(out, *byKey[k])
 	}
 	return out
+}
+
+// multinetPoolObject names a multinet-ipam pool by the first NAD that declares it (same network key
+// and prefix), else by its network name, else by its range.
+func (m *Model) multinetPoolObject(network string, prefix netip.Prefix) Object {
+	for _, n := range m.NADs {
+		c := n.Config.IPAM
+		if c == nil || c.Type != "multinet-ipam" {
+			continue
+		}
+		for _, r := range c.Ranges {
+			if r.Prefix == prefix && ipam.NetworkKey(c.NetworkName, c.EnableOverlapping, r.Prefix.String()) == network {
+				return Object{Kind: "NetworkAttachmentDefinition", Namespace: n.Namespace, Name: n.Name}
+			}
+		}
+	}
+	if network != "" {
+		return Object{Kind: "Network", Name: network}
+	}
+	return Object{Kind: "Network", Name: prefix.String()}
 }
 
 // capacityOf is a range's usable size, narrowed by the bounds a NAD sets on the same prefix.

@@ -35,10 +35,11 @@ var (
 	allocGVR = schema.GroupVersionResource{Group: "ipam.multinet.io", Version: "v1alpha1", Resource: "ipallocations"}
 )
 
-// HasCRD says whether the cluster serves the CRD name.
+// HasCRD says whether the cluster serves the CRD name. A caller who may not read CRDs gets false:
+// the permission check that follows names what they lack.
 func (c Client) HasCRD(ctx context.Context, name string) (bool, error) {
 	_, err := c.Dyn.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
 		return false, nil
 	}
 	if err != nil {

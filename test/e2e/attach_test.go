@@ -1,0 +1,212 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+type statusReport struct {
+	Pods []struct {
+		Namespace, Name string
+		Interfaces      []struct {
+			Network, Interface, State string
+			IPs                       []string
+		}
+	}
+}
+
+type doctorReport struct {
+	Findings []struct {
+		Code   string
+		Object struct{ Kind, Namespace, Name string }
+	}
+}
+
+func (lab node) doctor(t *testing.T, args ...string) (doctorReport, int) {
+	t.Helper()
+	r := lab.multinet(t, append([]string{"doctor", "-o", "json"}, args...)...)
+	var rep doctorReport
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatalf("doctor %v: exit %d, not JSON: %v\n%s\n%s", args, r.code, err, r.out, r.err)
+	}
+	return rep, r.code
+}
+
+// findingsFor returns the codes doctor reports for an object of ns named name.
+func (rep doctorReport) codesFor(name string) []string {
+	var codes []string
+	for _, f := range rep.Findings {
+		if f.Object.Name == name {
+			codes = append(codes, f.Code)
+		}
+	}
+	return codes
+}
+
+// eventually polls doctor in ns until it reports every code for object name.
+func (lab node) eventually(t *testing.T, ns, name string, codes ...string) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	var got []string
+	for time.Now().Before(deadline) {
+		rep, _ := lab.doctor(t, "-n", ns)
+		got = rep.codesFor(name)
+		missing := false
+		for _, c := range codes {
+			missing = missing || !slices.Contains(got, c)
+		}
+		if !missing {
+			return
+		}
+		time.Sleep(2 * time.Second)
+	}
+	t.Fatalf("doctor -n %s: %s has %v, want all of %v", ns, name, got, codes)
+}
+
+// TestAttachPath installs the plugins on the node, attaches pods through Multus, checks every view
+// of the result, breaks things on purpose, and uninstalls. Steps depend on each other.
+func TestAttachPath(t *testing.T) {
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
+	step("install refuses without permissions and names them", func(t *testing.T) {
+		r := lab.multinet(t, append([]string{"install", "--as", "system:serviceaccount:default:nobody"}, lab.installArgs()...)...)
+		if r.code != 1 || !strings.Contains(r.err, "install needs permissions you lack") ||
+			!strings.Contains(r.err, "create customresourcedefinitions.apiextensions.k8s.io") ||
+			!strings.Contains(r.err, "patch daemonsets.apps in kube-system") || strings.Count(r.err, "\n") != 1 {
+			t.Fatalf("exit %d, stderr:\n%s", r.code, r.err)
+		}
+	})
+	step("install --dry-run=server stores nothing", func(t *testing.T) {
+		r := lab.multinet(t, append([]string{"install", "--dry-run=server"}, lab.installArgs()...)...)
+		if r.code != 0 || !strings.Contains(r.out, "daemonset.apps/multinet-cni created (server dry run)") {
+			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+		}
+		if r := lab.exec(t, "", lab.kubectlBin, "get", "-n", "kube-system", "daemonset", "multinet-cni"); r.code == 0 {
+			t.Fatal("dry run created the DaemonSet")
+		}
+	})
+	step("install --wait", func(t *testing.T) {
+		r := lab.multinet(t, append([]string{"install", "--wait", "--timeout", "120s"}, lab.installArgs()...)...)
+		if r.code != 0 || !strings.Contains(r.out, "ready on 1/1 nodes") || !strings.Contains(r.out, "node/lab-node: ready") {
+			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+		}
+		for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
+			if fi, err := os.Stat(filepath.Join(lab.binDir, p)); err != nil || fi.Mode()&0o111 == 0 {
+				t.Errorf("%s not installed as an executable: %v", p, err)
+			}
+		}
+		if _, err := os.Stat(lab.flatConfig); err != nil {
+			t.Errorf("IPAM config not written: %v", err)
+		}
+	})
+
+	ns := "e2e-attach"
+	lab.namespace(t, ns)
+	step("pods with one and two extra networks become Ready", func(t *testing.T) {
+		lab.kubectl(t, lab.nad(ns, "data", lab.master, "172.30.0.0/24")+lab.nad(ns, "data2", lab.master, "172.30.1.0/24")+
+			lab.pod(ns, "a", "data")+lab.pod(ns, "b", "data")+lab.pod(ns, "c", "data,data2"), "apply", "-f", "-")
+		lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pod/a", "pod/b", "pod/c", "--timeout", "120s")
+	})
+	step("net1/net2 carry the allocated IPs, as status reports them attached", func(t *testing.T) {
+		r := lab.multinet(t, "status", "-n", ns, "-o", "json")
+		var rep statusReport
+		if err := json.Unmarshal([]byte(r.out), &rep); err != nil || r.code != 0 {
+			t.Fatalf("status: exit %d, %v\n%s", r.code, err, r.err)
+		}
+		want := map[string][]string{"a": {"net1"}, "b": {"net1"}, "c": {"net1", "net2"}}
+		allocs := lab.kubectl(t, "", "get", "ipallocations", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.metadata.labels}{' '}{.spec.ip}{'\\n'}{end}")
+		for _, p := range rep.Pods {
+			inside := lab.podAddrs(t, ns, p.Name)
+			var attached []string
+			for _, ifc := range p.Interfaces {
+				if ifc.State == "default" {
+					continue
+				}
+				if ifc.State != "attached" || len(ifc.IPs) != 1 {
+					t.Errorf("%s %s: state %s ips %v, want attached with one IP", p.Name, ifc.Interface, ifc.State, ifc.IPs)
+					continue
+				}
+				attached = append(attached, ifc.Interface)
+				if got := strings.Split(inside[ifc.Interface], "/")[0]; got != ifc.IPs[0] {
+					t.Errorf("%s %s: network-status says %s, inside the pod %q", p.Name, ifc.Interface, ifc.IPs[0], inside[ifc.Interface])
+				}
+				if !strings.Contains(allocs, ifc.IPs[0]) {
+					t.Errorf("%s %s: %s has no IPAllocation:\n%s", p.Name, ifc.Interface, ifc.IPs[0], allocs)
+				}
+			}
+			if !slices.Equal(attached, want[p.Name]) {
+				t.Errorf("pod %s: attached %v, want %v", p.Name, attached, want[p.Name])
+			}
+		}
+		if len(rep.Pods) != 3 {
+			t.Errorf("status lists %d pods, want 3", len(rep.Pods))
+		}
+	})
+	step("doctor reports nothing", func(t *testing.T) {
+		rep, code := lab.doctor(t, "-n", ns)
+		if code != 0 || len(rep.Findings) != 0 {
+			t.Fatalf("exit %d, findings %+v", code, rep.Findings)
+		}
+	})
+	step("two pods ping each other over net1", func(t *testing.T) {
+		b := strings.Split(lab.podAddrs(t, ns, "b")["net1"], "/")[0]
+		lab.kubectl(t, "", "exec", "-n", ns, "a", "--", "/testpod", "ping", b)
+		a := strings.Split(lab.podAddrs(t, ns, "a")["net1"], "/")[0]
+		lab.kubectl(t, "", "exec", "-n", ns, "b", "--", "/testpod", "ping", a)
+	})
+	step("uninstall refuses while pods use the plugins", func(t *testing.T) {
+		r := lab.multinet(t, "uninstall")
+		if r.code != 1 || !strings.Contains(r.err, "e2e-attach/a (e2e-attach/data)") || !strings.Contains(r.err, "--force") {
+			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+		}
+	})
+
+	broken := "e2e-broken"
+	lab.namespace(t, broken)
+	step("doctor catches a missing NAD, an exhausted pool and a wrong master", func(t *testing.T) {
+		lab.kubectl(t, lab.nad(broken, "tiny", lab.master, "172.30.2.0/30")+lab.nad(broken, "nomaster", "mnlab-nope", "172.30.3.0/24")+
+			lab.pod(broken, "ghost", "ghost")+lab.pod(broken, "t1", "tiny")+lab.pod(broken, "t2", "tiny")+
+			lab.pod(broken, "wrong-master", "nomaster"), "apply", "-f", "-")
+		lab.kubectl(t, "", "wait", "-n", broken, "--for", "condition=Ready", "pod/t1", "pod/t2", "--timeout", "120s")
+		lab.kubectl(t, lab.pod(broken, "t3", "tiny"), "apply", "-f", "-")
+		lab.eventually(t, broken, "ghost", "MN3002", "MN5007")
+		lab.eventually(t, broken, "t3", "MN5003")
+		lab.eventually(t, broken, "tiny", "MN4001")
+		lab.eventually(t, broken, "wrong-master", "MN5002")
+	})
+
+	step("pools are empty once the pods are gone, and uninstall removes everything", func(t *testing.T) {
+		for _, n := range []string{ns, broken} {
+			lab.kubectl(t, "", "delete", "namespace", n, "--wait", "--timeout", "120s")
+		}
+		if out := lab.kubectl(t, "", "get", "ipallocations", "-A", "-o", "name"); strings.TrimSpace(out) != "" {
+			t.Fatalf("allocations left after every pod is gone:\n%s", out)
+		}
+		r := lab.multinet(t, "uninstall")
+		if r.code != 0 || !strings.Contains(r.out, "node/lab-node: removed plugins") ||
+			!strings.Contains(r.out, "customresourcedefinition.apiextensions.k8s.io/ipallocations.ipam.multinet.io deleted") {
+			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+		}
+		for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
+			if _, err := os.Stat(filepath.Join(lab.binDir, p)); !os.IsNotExist(err) {
+				t.Errorf("%s still on the node: %v", p, err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(lab.binDir, "multus")); err != nil {
+			t.Errorf("uninstall touched Multus: %v", err)
+		}
+		if out := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-o", "name"); strings.TrimSpace(out) != "" {
+			t.Errorf("pods left in kube-system:\n%s", out)
+		}
+	})
+}

@@ -77,6 +77,7 @@ type IPAllocation struct {
 		ContainerID string `json:"containerID"`
 		PodRef      string `json:"podRef"`
 		IfName      string `json:"ifName"`
+		Stable      bool   `json:"stable"`
 	} `json:"spec"`
 }
 

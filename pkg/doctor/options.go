@@ -181,10 +181,15 @@ func (o *Options) styles() Styles {
 		}
 		return Styles{}
 	}
+	return StylesFor(o.Out)
+}
+
+// StylesFor colours output for w when it is a terminal and NO_COLOR is unset.
+func StylesFor(w io.Writer) Styles {
 	if _, ok := os.LookupEnv("NO_COLOR"); ok {
 		return Styles{}
 	}
-	if f, ok := o.Out.(*os.File); ok && isTerminal(f) {
+	if f, ok := w.(*os.File); ok && isTerminal(f) {
 		return ANSI()
 	}
 	return Styles{}
@@ -195,26 +200,34 @@ func (o *Options) Model(ctx context.Context) (*Model, error) {
 	if o.Filename != "" {
 		return o.fromFile()
 	}
-	cfg, err := o.Getter.ToRESTConfig()
-	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
-	}
-	pods, err := o.NewPodLister(cfg)
+	c, err := NewClients(o.Getter, o.NewPodLister)
 	if err != nil {
 		return nil, err
+	}
+	return FromCluster(ctx, c, Scope{Namespace: o.namespace, LabelSelector: o.LabelSelector, Names: o.names})
+}
+
+// NewClients connects to the cluster getter points at.
+func NewClients(getter genericclioptions.RESTClientGetter, newPodLister func(*rest.Config) (PodLister, error)) (Clients, error) {
+	cfg, err := getter.ToRESTConfig()
+	if err != nil {
+		return Clients{}, fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
+	}
+	pods, err := newPodLister(cfg)
+	if err != nil {
+		return Clients{}, err
 	}
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = 50, 300
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("build dynamic client: %w", err)
+		return Clients{}, fmt.Errorf("build dynamic client: %w", err)
 	}
 	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("build discovery client: %w", err)
+		return Clients{}, fmt.Errorf("build discovery client: %w", err)
 	}
-	return FromCluster(ctx, Clients{Pods: pods, Dynamic: dyn, Discovery: disc},
-		Scope{Namespace: o.namespace, LabelSelector: o.LabelSelector, Names: o.names})
+	return Clients{Pods: pods, Dynamic: dyn, Discovery: disc}, nil
 }
 
 func (o *Options) fromFile() (*Model, error) {

@@ -72,10 +72,14 @@ func loadConfig(stdin []byte) (*parsed, error) {
 	if nc.IPAM == nil {
 		return nil, errors.New("network config has no \"ipam\" section")
 	}
-	c := nc.IPAM
-	if err := mergeFlat(c); err != nil {
+	if err := mergeFlat(nc.IPAM); err != nil {
 		return nil, err
 	}
+	return parseConfig(nc.IPAM)
+}
+
+// parseConfig validates an ipam section whose flat-file keys are already merged.
+func parseConfig(c *Config) (*parsed, error) {
 	p := &parsed{Config: *c}
 	ranges := append([]RangeConfig{{Range: c.Range, RangeStart: c.RangeStart, RangeEnd: c.RangeEnd}}, c.IPRanges...)
 	excl, err := prefixes(append(append([]string{}, c.Exclude...), c.Reserved...))

@@ -164,6 +164,14 @@ func TestAttachPath(t *testing.T) {
 		a := strings.Split(lab.podAddrs(t, ns, "a")["net1"], "/")[0]
 		lab.kubectl(t, "", "exec", "-n", ns, "b", "--", "/testpod", "ping", a)
 	})
+	step("attach explain shows what a running pod holds", func(t *testing.T) {
+		r := lab.multinet(t, "attach", "explain", "pod/c", "-n", ns)
+		ip := strings.Split(lab.podAddrs(t, ns, "c")["net2"], "/")[0]
+		if r.code != 0 || !strings.Contains(r.out, "net2  ← e2e-attach/data2") || !strings.Contains(r.out, "holds "+ip) ||
+			!strings.Contains(r.out, "CNI_IFNAME=net2") || !strings.Contains(r.out, "No problems found") {
+			t.Fatalf("exit %d (net2 is %s):\n%s%s", r.code, ip, r.out, r.err)
+		}
+	})
 	step("uninstall refuses while pods use the plugins", func(t *testing.T) {
 		r := lab.multinet(t, "uninstall")
 		if r.code != 1 || !strings.Contains(r.err, "e2e-attach/a (e2e-attach/data)") || !strings.Contains(r.err, "--force") {
@@ -183,6 +191,22 @@ func TestAttachPath(t *testing.T) {
 		lab.eventually(t, broken, "t3", "MN5003")
 		lab.eventually(t, broken, "tiny", "MN4001")
 		lab.eventually(t, broken, "wrong-master", "MN5002")
+	})
+	step("attach explain catches the same before a pod is created", func(t *testing.T) {
+		manifest := filepath.Join(t.TempDir(), "pod.yaml")
+		if err := os.WriteFile(manifest, []byte(lab.pod(broken, "t4", "tiny,ghost")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := lab.multinet(t, "attach", "explain", "-f", manifest)
+		for _, want := range []string{"Pod e2e-broken/t4 (node: not scheduled yet)", "172.30.2.0/30: 2 of 2 used, 0 free; full: the ADD will fail",
+			"net2  ← e2e-broken/ghost", "not found", "[MN3002] (Pod e2e-broken/t4)", "[MN4001] (NetworkAttachmentDefinition e2e-broken/tiny)"} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("explain output lacks %q", want)
+			}
+		}
+		if r.code != 1 || t.Failed() {
+			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+		}
 	})
 
 	step("pools are empty once the pods are gone, and uninstall removes everything", func(t *testing.T) {

@@ -198,7 +198,7 @@ func CleanupPod(node string, conf Config) *corev1.Pod {
 			TerminationGracePeriodSeconds: new(int64(1)),
 			Containers: []corev1.Container{{
 				Name: "cleanup", Image: conf.Image, ImagePullPolicy: corev1.PullIfNotPresent,
-				Args: []string{"node", "uninstall", "--bin-dir=/host/bin", "--conf-dir=/host/multinet.d"},
+				Args:         []string{"node", "uninstall", "--bin-dir=/host/bin", "--conf-dir=/host/multinet.d"},
 				VolumeMounts: []corev1.VolumeMount{{Name: "cni-bin", MountPath: "/host/bin"}, {Name: "conf", MountPath: "/host/multinet.d"}},
 				SecurityContext: &corev1.SecurityContext{
 					AllowPrivilegeEscalation: new(false), ReadOnlyRootFilesystem: new(true),

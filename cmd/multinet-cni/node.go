@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"k8s.io/client-go/metadata"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodeagent"
 )
 
@@ -20,7 +23,7 @@ import (
 // entrypoints.
 func nodeMain(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: multinet-cni node install|agent|uninstall [flags]")
+		return fmt.Errorf("usage: multinet-cni node install|agent|uninstall|logpaths|tail [flags]")
 	}
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	var d nodeagent.Dirs
@@ -33,6 +36,14 @@ func nodeMain(args []string) error {
 	fs.StringVar(&namespace, "store-namespace", "kube-system", "namespace of the IPAllocation objects")
 	fs.DurationVar(&refresh, "refresh", time.Minute, "how often the IPAM's token is refreshed")
 	fs.DurationVar(&gcEvery, "gc-every", 5*time.Minute, "how often allocations of deleted pods are released")
+	tail := logs.TailOptions{Poll: 250 * time.Millisecond, Now: time.Now}
+	fs.IntVar(&tail.Lines, "tail", -1, "tail: lines of each file to print first (-1: all)")
+	fs.DurationVar(&tail.Since, "since", 0, "tail: only lines newer than this")
+	fs.BoolVar(&tail.Follow, "follow", false, "tail: keep printing appended lines")
+	fs.Func("match", "tail: keep only lines containing this (repeatable)", func(v string) error {
+		tail.Match = append(tail.Match, v)
+		return nil
+	})
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -62,8 +73,26 @@ func nodeMain(args []string) error {
 		return nil
 	case "agent":
 		return runAgent(d, apiserver, namespace, refresh, gcEvery)
+	case "logpaths":
+		paths, err := logs.FindPaths(d.Conf)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(os.Stdout).Encode(paths)
+	case "tail":
+		var files []logs.File
+		for _, a := range fs.Args() {
+			src, path, ok := strings.Cut(a, "=")
+			if !ok {
+				return fmt.Errorf("tail: %q is not SOURCE=PATH", a)
+			}
+			files = append(files, logs.File{Source: src, Path: path})
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		return logs.Tail(os.Stdout, files, tail, ctx.Done())
 	}
-	return fmt.Errorf("unknown node command %q, want install, agent or uninstall", args[0])
+	return fmt.Errorf("unknown node command %q, want install, agent, uninstall, logpaths or tail", args[0])
 }
 
 func runAgent(d nodeagent.Dirs, apiserver, namespace string, refresh, gcEvery time.Duration) error {

@@ -35,6 +35,8 @@ type Config struct {
 	StableIdentity bool `json:"stable_identity"`
 	// Reserved addresses or CIDRs are never handed out (like exclude, as Spiderpool names it).
 	Reserved []string `json:"reserved"`
+	// LogFile, when set, gets one line per ADD and DEL (whereabouts' key; off by default).
+	LogFile string `json:"log_file"`
 }
 
 // RangeConfig is one element of ipRanges.
@@ -147,6 +149,9 @@ func mergeFlat(c *Config) error {
 		}
 		if c.Namespace == "" {
 			c.Namespace = flat.Namespace
+		}
+		if c.LogFile == "" {
+			c.LogFile = flat.LogFile
 		}
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -78,7 +79,9 @@ func (p Plugin) Add(args *skel.CmdArgs) error {
 		return err
 	}
 	defer cancel()
-	_, prefix, err := alloc.Allocate(ctx, owner(args))
+	o := owner(args)
+	_, prefix, err := alloc.Allocate(ctx, o)
+	logLine(conf.LogFile, "ADD", o, prefix.String(), err)
 	if err != nil {
 		return fmt.Errorf("ipam: %w", err)
 	}
@@ -88,6 +91,25 @@ func (p Plugin) Add(args *skel.CmdArgs) error {
 	}
 	res := &current.Result{CNIVersion: current.ImplementedSpecVersion, IPs: []*current.IPConfig{ipc}, Routes: conf.Routes}
 	return types.PrintResult(res, cniVersion(args.StdinData))
+}
+
+// logLine appends one line about a command to path (when set), in the timestamped form Multus and
+// whereabouts use, so `kubectl multinet logs --source ipam` can filter it by time and pod. Logging
+// never fails the command.
+func logLine(path, cmd string, o Owner, ip string, err error) {
+	if path == "" {
+		return
+	}
+	f, ferr := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if ferr != nil {
+		return
+	}
+	defer f.Close()
+	outcome := ip
+	if err != nil {
+		outcome = "error: " + err.Error()
+	}
+	fmt.Fprintf(f, "%s [%s] pod=%s container=%s ifname=%s %s\n", time.Now().UTC().Format(time.RFC3339), cmd, o.PodRef, o.ContainerID, o.IfName, outcome)
 }
 
 func cniVersion(stdin []byte) string {
@@ -100,12 +122,14 @@ func cniVersion(stdin []byte) string {
 
 // Del releases the owner's address; releasing what is not allocated is success.
 func (p Plugin) Del(args *skel.CmdArgs) error {
-	_, alloc, ctx, cancel, err := p.setup(args)
+	conf, alloc, ctx, cancel, err := p.setup(args)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	if err := alloc.Release(ctx, owner(args)); err != nil {
+	err = alloc.Release(ctx, owner(args))
+	logLine(conf.LogFile, "DEL", owner(args), "", err)
+	if err != nil {
 		return fmt.Errorf("ipam: release %s/%s: %w", args.ContainerID, args.IfName, err)
 	}
 	return nil

@@ -5,9 +5,11 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -170,6 +172,44 @@ func TestAttachPath(t *testing.T) {
 		if r.code != 0 || !strings.Contains(r.out, "net2  ← e2e-attach/data2") || !strings.Contains(r.out, "holds "+ip) ||
 			!strings.Contains(r.out, "CNI_IFNAME=net2") || !strings.Contains(r.out, "No problems found") {
 			t.Fatalf("exit %d (net2 is %s):\n%s%s", r.code, ip, r.out, r.err)
+		}
+	})
+	step("logs shows a pod's Multus and IPAM lines from its node", func(t *testing.T) {
+		r := lab.multinet(t, "logs", "pod/c", "-n", ns, "--tail", "-1")
+		if r.code != 0 {
+			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+		}
+		for _, want := range []string{"lab-node/multus ", "e2e-attach:c:", "e2e-attach/data2(data2):net2", "lab-node/ipam ", "[ADD] pod=e2e-attach/c "} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("logs lack %q:\n%s", want, r.out)
+			}
+		}
+		for _, line := range strings.Split(strings.TrimSpace(r.out), "\n") {
+			if !strings.HasPrefix(line, "#") && !strings.Contains(line, "e2e-attach/c") && !strings.Contains(line, "e2e-attach:c:") {
+				t.Errorf("line about another pod: %s", line)
+			}
+		}
+	})
+	step("interrupted logs runs leave no debug pods", func(t *testing.T) {
+		for i := 0; i < 20; i++ {
+			cmd := exec.Command(lab.bin, "logs", "--node", "lab-node", "-f", "--source", "multus")
+			cmd.Env = append(os.Environ(), "KUBECONFIG="+lab.env["KUBECONFIG"])
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Interrupt at every stage: creating, discovering, starting the tail pod, streaming.
+			time.Sleep(time.Duration(200+i*150) * time.Millisecond)
+			sig := os.Interrupt
+			if i%2 == 1 {
+				sig = syscall.SIGTERM
+			}
+			_ = cmd.Process.Signal(sig)
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("run %d: interrupted logs exited with %v, want 0", i, err)
+			}
+		}
+		if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/component=logs", "-o", "name"); strings.TrimSpace(out) != "" {
+			t.Fatalf("debug pods left behind:\n%s", out)
 		}
 	})
 	step("uninstall refuses while pods use the plugins", func(t *testing.T) {

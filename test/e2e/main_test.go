@@ -140,7 +140,8 @@ func (lab node) installArgs() []string {
 func (lab node) nad(ns, name, master, rng string) string {
 	config, _ := json.Marshal(map[string]any{
 		"cniVersion": "1.0.0", "name": name, "type": "multinet-macvlan", "master": master, "mode": "bridge",
-		"ipam": map[string]any{"type": "multinet-ipam", "range": rng, "configuration_path": lab.flatConfig},
+		"ipam": map[string]any{"type": "multinet-ipam", "range": rng, "configuration_path": lab.flatConfig,
+			"log_file": filepath.Join(lab.dir, "logs", "multinet-ipam.log")},
 	})
 	return fmt.Sprintf("apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: %s, namespace: %s}\nspec:\n  config: '%s'\n---\n", name, ns, config)
 }

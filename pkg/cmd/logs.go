@@ -1,0 +1,266 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+
+	multinet "github.com/kubectl-multinet/kubectl-multinet"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
+)
+
+// LogsOptions are the flags and arguments of logs.
+type LogsOptions struct {
+	genericiooptions.IOStreams
+	Getter genericclioptions.RESTClientGetter
+
+	Node           string
+	AllNodes       bool
+	Follow         bool
+	Since          time.Duration
+	Tail           int
+	Source         string
+	Image          string
+	ConfDir        string
+	DebugNamespace string
+	MaxDuration    time.Duration
+	Parallel       int
+
+	pod    string
+	client kubernetes.Interface
+	req    logs.Request
+}
+
+// Complete reads the target and connects.
+func (o *LogsOptions) Complete(ctx context.Context, args []string) error {
+	targets := 0
+	if len(args) > 0 {
+		name, ok := strings.CutPrefix(args[0], "pod/")
+		if !ok && strings.Contains(args[0], "/") {
+			return cli.Usagef("%q is not a pod; give pod/NAME, --node NODE or --all-nodes", args[0])
+		}
+		o.pod = name
+		targets++
+	}
+	if o.Node != "" {
+		targets++
+	}
+	if o.AllNodes {
+		targets++
+	}
+	if targets != 1 {
+		return cli.Usagef("give exactly one of pod/NAME, --node NODE or --all-nodes")
+	}
+	switch o.Source {
+	case "all":
+		o.req.Sources = []string{logs.Multus, logs.Whereabouts, logs.IPAM}
+	case logs.Multus, logs.Whereabouts, logs.IPAM:
+		o.req.Sources = []string{o.Source}
+	default:
+		return cli.Usagef(`--source must be "multus", "whereabouts", "ipam" or "all", not %q`, o.Source)
+	}
+	if o.Parallel < 1 {
+		return cli.Usagef("--parallel must be at least 1")
+	}
+	cfg, err := o.Getter.ToRESTConfig()
+	if err != nil {
+		return fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
+	}
+	if o.client, err = kubernetes.NewForConfig(cfg); err != nil {
+		return fmt.Errorf("build API client: %w", err)
+	}
+	o.req.Tail, o.req.Since, o.req.Follow, o.req.Parallel = o.Tail, o.Since, o.Follow, o.Parallel
+	if err := o.nodes(ctx); err != nil {
+		return err
+	}
+	if err := o.defaults(ctx); err != nil {
+		return err
+	}
+	o.req.Extra = o.nadLogFiles(ctx)
+	return nil
+}
+
+// nodes resolves the target to nodes (and, for a pod, the pod whose lines to keep).
+func (o *LogsOptions) nodes(ctx context.Context) error {
+	core := o.client.CoreV1()
+	switch {
+	case o.pod != "":
+		ns, _, err := o.Getter.ToRawKubeConfigLoader().Namespace()
+		if err != nil {
+			return fmt.Errorf("read namespace from kubeconfig: %w", err)
+		}
+		p, err := core.Pods(ns).Get(ctx, o.pod, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return fmt.Errorf("pod %s not found in namespace %q; check the name and -n", o.pod, ns)
+		}
+		if err != nil {
+			return fmt.Errorf("get pod %s/%s: %w", ns, o.pod, err)
+		}
+		if p.Spec.NodeName == "" {
+			return fmt.Errorf("pod %s/%s is not scheduled yet: no node has CNI logs about it", ns, o.pod)
+		}
+		o.req.Nodes, o.req.PodNamespace, o.req.PodName = []string{p.Spec.NodeName}, ns, o.pod
+	case o.Node != "":
+		if _, err := core.Nodes().Get(ctx, o.Node, metav1.GetOptions{}); err != nil {
+			return fmt.Errorf("get node %s: %w; list them with kubectl get nodes", o.Node, err)
+		}
+		o.req.Nodes = []string{o.Node}
+	default:
+		list, err := core.Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return fmt.Errorf("list nodes: %w", err)
+		}
+		for _, n := range list.Items {
+			o.req.Nodes = append(o.req.Nodes, n.Name)
+		}
+	}
+	return nil
+}
+
+// defaults takes the image and CNI config dir from the installed DaemonSet (else plugins.yaml's).
+func (o *LogsOptions) defaults(ctx context.Context) error {
+	objs, err := install.Render(multinet.PluginsYAML, install.Config{})
+	if err != nil {
+		return err
+	}
+	var conf install.Config
+	for _, obj := range objs {
+		if obj.GetKind() == "DaemonSet" {
+			conf, _ = install.DaemonSetDirs(obj)
+		}
+	}
+	ds, err := o.client.AppsV1().DaemonSets(install.Namespace).Get(ctx, install.DaemonSetName, metav1.GetOptions{})
+	if err == nil {
+		u, cerr := runtime.DefaultUnstructuredConverter.ToUnstructured(ds)
+		if cerr == nil {
+			if live, derr := install.DaemonSetDirs(&unstructured.Unstructured{Object: u}); derr == nil {
+				conf = live
+			}
+		}
+	}
+	if o.Image == "" {
+		o.Image = conf.Image
+	}
+	if o.ConfDir == "" {
+		o.ConfDir = conf.ConfDir
+	}
+	o.req.ConfDir = o.ConfDir
+	return nil
+}
+
+// nadLogFiles collects log_file from the IPAM sections of NADs (whereabouts and multinet-ipam read it
+// from the NAD as well as from their flat config). NADs that cannot be read add nothing.
+func (o *LogsOptions) nadLogFiles(ctx context.Context) logs.Paths {
+	out := logs.Paths{}
+	raw, err := o.client.Discovery().RESTClient().Get().AbsPath("/apis/k8s.cni.cncf.io/v1/network-attachment-definitions").DoRaw(ctx)
+	if err != nil {
+		return out
+	}
+	var list struct {
+		Items []struct {
+			Spec struct {
+				Config string `json:"config"`
+			} `json:"spec"`
+		} `json:"items"`
+	}
+	if json.Unmarshal(raw, &list) != nil {
+		return out
+	}
+	type ipamSection struct {
+		Type    string `json:"type"`
+		LogFile string `json:"log_file"`
+	}
+	for _, n := range list.Items {
+		var c struct {
+			IPAM    *ipamSection `json:"ipam"`
+			Plugins []struct {
+				IPAM *ipamSection `json:"ipam"`
+			} `json:"plugins"`
+		}
+		if json.Unmarshal([]byte(n.Spec.Config), &c) != nil {
+			continue
+		}
+		sections := []*ipamSection{c.IPAM}
+		for _, p := range c.Plugins {
+			sections = append(sections, p.IPAM)
+		}
+		for _, s := range sections {
+			switch {
+			case s == nil || s.LogFile == "":
+			case s.Type == "whereabouts":
+				out[logs.Whereabouts] = s.LogFile
+			case s.Type == "multinet-ipam":
+				out[logs.IPAM] = s.LogFile
+			}
+		}
+	}
+	return out
+}
+
+// Run streams the logs.
+func (o *LogsOptions) Run(ctx context.Context) error {
+	deadline := o.MaxDuration
+	pods := &logs.Pods{Client: o.client, Namespace: o.DebugNamespace, Image: o.Image, Deadline: deadline, Now: time.Now}
+	color := false
+	if _, off := os.LookupEnv("NO_COLOR"); !off {
+		color = isTerminal(o.Out)
+	}
+	return logs.Run(ctx, pods, o.req, &logs.Printer{Out: o.Out, Color: color})
+}
+
+func newLogs(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LogsOptions{IOStreams: streams, Getter: flags}
+	c := &cobra.Command{
+		Use:   "logs [pod/NAME | --node NODE | --all-nodes]",
+		Short: "Read Multus, whereabouts and multinet-ipam logs on nodes through short-lived debug pods",
+		Long: `logs reads the CNI logs of nodes without SSH. For each node it starts a debug pod that reads
+the node's CNI config dir (read-only) to learn where Multus (logFile), whereabouts and multinet-ipam
+(log_file) write, then one that mounts only those directories read-only and tails them. Lines
+are prefixed with node/source. For a pod, only its node is read and only lines naming the pod
+are kept. When Multus logs to no file, the Multus daemon pod's own log is shown instead.
+
+Debug pods run in --debug-namespace (kube-system), are not privileged, drop every capability,
+tolerate every taint, end by --max-duration at the latest, and are deleted on exit, Ctrl-C and
+errors; pods left by a run that was killed are removed by the next one.`,
+		Example: `  kubectl multinet logs pod/upf-1 -n cnf
+  kubectl multinet logs --node worker-3 --source multus -f
+  kubectl multinet logs --all-nodes --since 10m --source ipam`,
+		SilenceUsage:      true,
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: podNameCompletion(flags),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.Complete(c.Context(), args); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Node, "node", "", "Read this node's logs.")
+	f.BoolVar(&o.AllNodes, "all-nodes", false, "Read the logs of every node.")
+	f.BoolVarP(&o.Follow, "follow", "f", false, "Keep streaming new lines.")
+	f.DurationVar(&o.Since, "since", 0, "Only lines newer than this (e.g. 10m), by their timestamps.")
+	f.IntVar(&o.Tail, "tail", 100, "Lines of each log to show first; -1 shows all.")
+	f.StringVar(&o.Source, "source", "all", "multus, whereabouts, ipam or all.")
+	f.StringVar(&o.Image, "image", "", "Debug pod image holding multinet-cni (default: the installed DaemonSet's).")
+	f.StringVar(&o.ConfDir, "cni-conf-dir", "", "The nodes' CNI config dir (default: the installed DaemonSet's, else /etc/cni/net.d).")
+	f.StringVar(&o.DebugNamespace, "debug-namespace", "kube-system", "Namespace of the debug pods (hostPath must be allowed there).")
+	f.DurationVar(&o.MaxDuration, "max-duration", time.Hour, "activeDeadlineSeconds of each debug pod.")
+	f.IntVar(&o.Parallel, "parallel", 5, "Nodes read at once.")
+	_ = c.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"multus", "whereabouts", "ipam", "all"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}

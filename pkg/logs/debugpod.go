@@ -1,0 +1,206 @@
+package logs
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Labels and annotations of debug pods; the selector finds them for cleanup and reaping.
+const (
+	Selector        = "app.kubernetes.io/name=multinet,app.kubernetes.io/component=logs"
+	heartbeatAnnot  = "multinet.io/heartbeat"
+	heartbeatEvery  = 10 * time.Second
+	heartbeatExpiry = 45 * time.Second
+)
+
+// Pods creates the debug pods of one run, keeps their heartbeat fresh, and deletes them all when
+// the run ends however it ends. A run killed outright leaves pods whose heartbeat goes stale; the
+// next run reaps them, and activeDeadlineSeconds ends them meanwhile.
+type Pods struct {
+	Client    kubernetes.Interface
+	Namespace string
+	Image     string
+	// Deadline is every pod's activeDeadlineSeconds.
+	Deadline time.Duration
+	Now      func() time.Time
+
+	mu   sync.Mutex
+	live map[string]bool
+}
+
+// mount is one read-only hostPath directory of a debug pod.
+type mount struct{ host, pod string }
+
+// spec is a debug pod on node running the image with args and read-only mounts.
+func (p *Pods) spec(node string, args []string, mounts []mount) *corev1.Pod {
+	deadline := int64(p.Deadline / time.Second)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName: "multinet-logs-", Namespace: p.Namespace,
+			Labels: map[string]string{"app.kubernetes.io/name": "multinet", "app.kubernetes.io/component": "logs",
+				"app.kubernetes.io/managed-by": "kubectl-multinet"},
+			Annotations: map[string]string{heartbeatAnnot: p.Now().UTC().Format(time.RFC3339)},
+		},
+		Spec: corev1.PodSpec{
+			NodeName: node, RestartPolicy: corev1.RestartPolicyNever, ActiveDeadlineSeconds: &deadline,
+			Tolerations:                   []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+			AutomountServiceAccountToken:  new(false),
+			EnableServiceLinks:            new(false),
+			TerminationGracePeriodSeconds: new(int64(1)),
+			Containers: []corev1.Container{{
+				Name: "logs", Image: p.Image, ImagePullPolicy: corev1.PullIfNotPresent, Args: args,
+				SecurityContext: &corev1.SecurityContext{
+					Privileged: new(false), AllowPrivilegeEscalation: new(false), ReadOnlyRootFilesystem: new(true),
+					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+				Resources: corev1.ResourceRequirements{},
+			}},
+		},
+	}
+	for i, m := range mounts {
+		name := "host" + strconv.Itoa(i)
+		pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
+			HostPath: &corev1.HostPathVolumeSource{Path: m.host}}})
+		pod.Spec.Containers[0].VolumeMounts = append(pod.Spec.Containers[0].VolumeMounts,
+			corev1.VolumeMount{Name: name, MountPath: m.pod, ReadOnly: true})
+	}
+	return pod
+}
+
+// Create starts a debug pod and records it for cleanup.
+func (p *Pods) Create(ctx context.Context, node string, args []string, mounts []mount) (string, error) {
+	created, err := p.Client.CoreV1().Pods(p.Namespace).Create(ctx, p.spec(node, args, mounts), metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("create debug pod on node %s in namespace %s: %w", node, p.Namespace, err)
+	}
+	p.mu.Lock()
+	if p.live == nil {
+		p.live = map[string]bool{}
+	}
+	p.live[created.Name] = true
+	p.mu.Unlock()
+	return created.Name, nil
+}
+
+// Delete removes one debug pod now.
+func (p *Pods) Delete(ctx context.Context, name string) {
+	_ = p.Client.CoreV1().Pods(p.Namespace).Delete(context.WithoutCancel(ctx), name, metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))})
+	p.mu.Lock()
+	delete(p.live, name)
+	p.mu.Unlock()
+}
+
+// Cleanup deletes every pod of this run that is still there.
+func (p *Pods) Cleanup(ctx context.Context) {
+	p.mu.Lock()
+	names := make([]string, 0, len(p.live))
+	for n := range p.live {
+		names = append(names, n)
+	}
+	p.mu.Unlock()
+	for _, n := range names {
+		p.Delete(ctx, n)
+	}
+}
+
+// Heartbeat marks this run's pods alive until ctx ends.
+func (p *Pods) Heartbeat(ctx context.Context) {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		names := make([]string, 0, len(p.live))
+		for n := range p.live {
+			names = append(names, n)
+		}
+		p.mu.Unlock()
+		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, heartbeatAnnot, p.Now().UTC().Format(time.RFC3339))
+		for _, n := range names {
+			_, _ = p.Client.CoreV1().Pods(p.Namespace).Patch(ctx, n, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+		}
+	}
+}
+
+// Reap deletes debug pods left by earlier runs: finished ones, and those whose heartbeat is stale.
+func (p *Pods) Reap(ctx context.Context) (int, error) {
+	list, err := p.Client.CoreV1().Pods(p.Namespace).List(ctx, metav1.ListOptions{LabelSelector: Selector})
+	if err != nil {
+		return 0, fmt.Errorf("list debug pods in %s: %w", p.Namespace, err)
+	}
+	n := 0
+	for _, pod := range list.Items {
+		beat, err := time.Parse(time.RFC3339, pod.Annotations[heartbeatAnnot])
+		done := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
+		if done || err != nil || p.Now().Sub(beat) > heartbeatExpiry {
+			err := p.Client.CoreV1().Pods(p.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{GracePeriodSeconds: new(int64(0))})
+			if err == nil || apierrors.IsNotFound(err) {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// WaitStarted waits until the pod has left Pending; it returns its phase.
+func (p *Pods) WaitStarted(ctx context.Context, name string) (corev1.PodPhase, error) {
+	for {
+		pod, err := p.Client.CoreV1().Pods(p.Namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return "", fmt.Errorf("get debug pod %s/%s: %w", p.Namespace, name, err)
+		}
+		if pod.Status.Phase != corev1.PodPending {
+			return pod.Status.Phase, nil
+		}
+		for _, s := range pod.Status.ContainerStatuses {
+			if w := s.State.Waiting; w != nil && (strings.Contains(w.Reason, "Err") || strings.Contains(w.Reason, "BackOff")) {
+				return "", fmt.Errorf("debug pod %s/%s cannot start: %s: %s; check --image", p.Namespace, name, w.Reason, w.Message)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// mountsFor maps each log file to a read-only mount of its directory; it returns the mounts and
+// the tail arguments SOURCE=PATH-in-pod.
+func mountsFor(paths Paths) ([]mount, []string) {
+	dirs := map[string]string{}
+	var mounts []mount
+	var args []string
+	srcs := make([]string, 0, len(paths))
+	for s := range paths {
+		srcs = append(srcs, s)
+	}
+	sort.Strings(srcs)
+	for _, s := range srcs {
+		dir := path.Dir(paths[s])
+		in, ok := dirs[dir]
+		if !ok {
+			in = "/host/log" + strconv.Itoa(len(mounts))
+			dirs[dir] = in
+			mounts = append(mounts, mount{host: dir, pod: in})
+		}
+		args = append(args, s+"="+path.Join(in, path.Base(paths[s])))
+	}
+	return mounts, args
+}

@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 20s
 
-.PHONY: all build testbin test go-test e2e vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni lint clean
+.PHONY: all build testbin test go-test e2e vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach lint clean
 
 all: build
 
@@ -54,6 +54,9 @@ bench-status: build ## 10,000 pods: status and doctor vs kubectl get pods vs a m
 
 bench-cni: ## 100 ADD/DEL cycles: multinet-macvlan + multinet-ipam vs macvlan v1.9.1 + host-local.
 	hack/bench-cni.sh
+
+bench-attach: ## 30 pods at once on the local real node: multinet-macvlan + multinet-ipam vs macvlan v1.9.1 + whereabouts v0.9.3 vs no extra network.
+	hack/bench-attach.sh
 
 bench-ipam: ## 1000 ADDs/DELs on a /16 at concurrency 1 and 50: multinet-ipam vs whereabouts v0.9.3.
 	hack/bench-ipam.sh

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# bench-attach.sh: 30 pods with one extra network created at once on the local real node
+# (hack/node.sh), timed until all are Ready and until all are deleted with their pool empty:
+# multinet-macvlan + multinet-ipam vs containernetworking macvlan v1.9.1 + whereabouts v0.9.3, both
+# under the same Multus thin v4.2.3, and a floor: the same pods with no extra network at all. Rounds
+# alternate between the stacks. Needs root.
+#
+#   ROUNDS=3 PODS=30 hack/bench-attach.sh     (the node stays up; stop it with hack/node.sh down _out/bench-node)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${NODE_DIR:-$root/_out/bench-node}
+rounds=${ROUNDS:-3}
+pods=${PODS:-30}
+"$root/hack/node.sh" up "$dir"
+set -a; . "$dir/env"; set +a
+k=("$("$root/hack/testbin.sh")/kubectl")
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$dir/kubectl-multinet" ./cmd/kubectl-multinet &&
+  CGO_ENABLED=0 go build -trimpath -o "$MULTINET_NODE_CNI_BIN_DIR/macvlan" github.com/containernetworking/plugins/plugins/main/macvlan)
+cp "$("$root/hack/gotool.sh" whereabouts)" "$MULTINET_NODE_CNI_BIN_DIR/whereabouts"
+"${k[@]}" apply -f "$root/config/crds/whereabouts.cni.cncf.io_ippools.yaml" -f "$root/config/crds/whereabouts.cni.cncf.io_overlappingrangeipreservations.yaml" >/dev/null
+mkdir -p "$MULTINET_NODE_CNI_CONF_DIR/whereabouts.d"
+printf '{"datastore": "kubernetes", "kubernetes": {"kubeconfig": "%s"}}\n' "$dir/cp/kubeconfig" > "$MULTINET_NODE_CNI_CONF_DIR/whereabouts.d/whereabouts.conf"
+"$dir/kubectl-multinet" install --image "$MULTINET_NODE_IMAGE" --cni-bin-dir "$MULTINET_NODE_CNI_BIN_DIR" \
+  --cni-conf-dir "$MULTINET_NODE_CNI_CONF_DIR" --apiserver "$MULTINET_NODE_SERVER" --wait >/dev/null
+
+nad() { # nad NS STACK
+  local ipam
+  if [ "$2" = ours ]; then
+    ipam='{"type":"multinet-ipam","range":"172.30.10.0/24","configuration_path":"'$MULTINET_NODE_CNI_CONF_DIR/multinet.d/multinet-ipam.conf'"}'
+    printf '{"cniVersion":"0.4.0","name":"bench","type":"multinet-macvlan","master":"%s","mode":"bridge","ipam":%s}' "$MULTINET_NODE_MASTER" "$ipam"
+  else
+    ipam='{"type":"whereabouts","range":"172.30.11.0/24","configuration_path":"'$MULTINET_NODE_CNI_CONF_DIR/whereabouts.d/whereabouts.conf'"}'
+    printf '{"cniVersion":"0.4.0","name":"bench","type":"macvlan","master":"%s","mode":"bridge","ipam":%s}' "$MULTINET_NODE_MASTER" "$ipam"
+  fi
+}
+
+manifest() { # manifest NS STACK
+  local annot=", annotations: {k8s.v1.cni.cncf.io/networks: bench}"
+  if [ "$2" = none ]; then
+    annot=""
+  else
+    printf 'apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: bench, namespace: %s}\nspec:\n  config: %s\n' "$1" "'$(nad "$1" "$2")'"
+  fi
+  for i in $(seq "$pods"); do
+    printf -- '---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%d, namespace: %s%s}\n' "$i" "$1" "$annot"
+    printf 'spec:\n  terminationGracePeriodSeconds: 0\n  containers: [{name: app, image: %s, imagePullPolicy: Never}]\n' "$MULTINET_NODE_TESTPOD_IMAGE"
+  done
+}
+
+allocated() { # allocated STACK: addresses the stack's pool holds
+  if [ "$1" = none ]; then
+    echo 0
+  elif [ "$1" = ours ]; then
+    "${k[@]}" get ipallocations -n kube-system -o name | wc -l
+  else
+    "${k[@]}" get ippools -n kube-system -o jsonpath='{range .items[*]}{range .spec.allocations.*}x{"\n"}{end}{end}' 2>/dev/null | grep -c x || true
+  fi
+}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+run() { # run STACK ROUND
+  local ns=bench-$1-$2 t ready gone retries
+  "${k[@]}" create namespace "$ns" >/dev/null
+  for _ in $(seq 50); do "${k[@]}" get sa default -n "$ns" >/dev/null 2>&1 && break; sleep 0.1; done
+  manifest "$ns" "$1" > "$dir/$ns.yaml"
+  t=$(now)
+  "${k[@]}" apply -f "$dir/$ns.yaml" >/dev/null
+  "${k[@]}" wait --for condition=Ready pod --all -n "$ns" --timeout 300s >/dev/null
+  ready=$(since "$t")
+  retries=$("${k[@]}" get events -n "$ns" --field-selector reason=FailedCreatePodSandBox -o name | wc -l)
+  t=$(now)
+  "${k[@]}" delete pods --all -n "$ns" --wait --timeout 300s >/dev/null
+  for _ in $(seq 600); do [ "$(allocated "$1")" -eq 0 ] && break; sleep 0.1; done
+  gone=$(since "$t")
+  [ "$(allocated "$1")" -eq 0 ] || gone="$gone (pool not empty: $(allocated "$1") left)"
+  "${k[@]}" delete namespace "$ns" --wait=false >/dev/null
+  echo "| $1 | $2 | $ready s | $gone s | $retries |"
+}
+
+echo "| stack | round | $pods pods Ready | deleted, pool empty | sandbox failures (events) |"
+echo "|---|---|---|---|---|"
+for r in $(seq "$rounds"); do
+  run ours "$r"
+  run ref "$r"
+  run none "$r"
+done
+echo "bench-attach: ours = multinet-macvlan + multinet-ipam; ref = macvlan v1.9.1 + whereabouts v0.9.3; none = no extra network (the node's floor); node stays up: hack/node.sh down $dir" >&2

@@ -43,11 +43,11 @@ fuzz: ## Run each fuzz target for FUZZTIME.
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
 	  echo "fuzz: $$pkg $$fn"; go test ./pkg/$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; done
 
-demo: build ## Start a local control plane, seed a multi-network scenario, run status against it.
+demo: build ## Start the local real node, install the plugins, attach pods, show status/doctor/explain/logs.
 	hack/demo.sh
 
-demo-down: ## Stop the demo's control plane and remove its state.
-	hack/cluster.sh down _out/demo
+demo-down: ## Stop the demo node and undo what it changed on this machine.
+	hack/node.sh down _out/demo
 
 bench-status: build ## 10,000 pods: status and doctor vs kubectl get pods vs a metadata list.
 	hack/bench-status.sh

@@ -33,7 +33,8 @@ need() { # need PKG... installs missing Debian packages
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || miss+=("$p"); done
   [ ${#miss[@]} -eq 0 ] && return
   log "installing ${miss[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${miss[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}" >/dev/null; }
 }
 
 stop_pid() { # stop_pid NAME

@@ -65,7 +65,9 @@ func TestRender(t *testing.T) {
 }
 
 func TestPodState(t *testing.T) {
-	waiting := func(r string) corev1.ContainerState { return corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: r}} }
+	waiting := func(r string) corev1.ContainerState {
+		return corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: r}}
+	}
 	for _, tc := range []struct {
 		name string
 		pod  corev1.Pod

@@ -252,8 +252,34 @@ down() {
   "$root/hack/cluster.sh" down "$dir/cp" >/dev/null 2>&1 || true
   ip link del "$master" 2>/dev/null || true
   ip link del "$bridge" 2>/dev/null || true
+  local saved=""
+  [ -f "$dir/host.saved" ] && saved=$(cat "$dir/host.saved")
   rm -rf "$dir"
+  verify "$saved"
   log "stopped; host restored"
+}
+
+# verify fails when anything the node made is still on the host.
+verify() { # verify SAVED-HOST-STATE
+  local left=() kind a b
+  grep -qE " ($dir|/run/containerd|/var/lib/kubelet)[/ ]" /proc/mounts && left+=("mounts under $dir")
+  ip link show "$bridge" >/dev/null 2>&1 && left+=("link $bridge")
+  ip link show "$master" >/dev/null 2>&1 && left+=("link $master")
+  pgrep -f "$dir/" >/dev/null && left+=("processes of $dir")
+  for h in /sys/fs/cgroup/*/; do [ -d "${h}kubepods" ] && left+=("cgroup ${h}kubepods"); done
+  while read -r kind a b; do
+    case "$kind" in
+      sysctl) [ "$(sysctl -n "$a")" = "$b" ] || left+=("sysctl $a=$(sysctl -n "$a") (was $b)") ;;
+      created) [ -e "$a" ] && left+=("$a") ;;
+    esac
+  done <<< "$1"
+  for n in $(ls /var/run/netns 2>/dev/null); do
+    case "$n" in cni-*) grep -qx "netns $n" <<< "$1" || left+=("netns $n") ;; esac
+  done
+  if [ ${#left[@]} -gt 0 ]; then
+    log "left behind: ${left[*]}"
+    return 1
+  fi
 }
 
 case "$cmd" in

@@ -14,10 +14,16 @@ mkdir -p "$bin"
   CGO_ENABLED=0 go build -trimpath -o "$bin/" github.com/containernetworking/plugins/plugins/main/macvlan github.com/containernetworking/plugins/plugins/ipam/host-local &&
   go build -o "$dir/bench" ./hack/bench)
 rm -rf /tmp/multinet-bench-cni-cache /var/lib/cni/networks/bench-ref
+ln -sf multinet-macvlan "$bin/multinet-cni"
+"$bin/multinet-cni" node serve --kubeconfig "$dir/kubeconfig" --socket "$dir/agent.sock" &
+agent=$!
+trap 'kill $agent 2>/dev/null' EXIT
+viaagent='{"cniVersion":"1.0.0","name":"bench","plugins":[{"type":"multinet-macvlan","master":"veth-bench","mode":"bridge","ipam":{"type":"multinet-ipam","range":"10.96.0.0/16","kubernetes":{"kubeconfig":"'$dir/kubeconfig'"},"agent_socket":"'$dir/agent.sock'"}}]}'
 ours='{"cniVersion":"1.0.0","name":"bench","plugins":[{"type":"multinet-macvlan","master":"veth-bench","mode":"bridge","ipam":{"type":"multinet-ipam","range":"10.98.0.0/16","kubernetes":{"kubeconfig":"'$dir/kubeconfig'"}}}]}'
 ref='{"cniVersion":"1.0.0","name":"bench-ref","plugins":[{"type":"macvlan","master":"veth-bench","mode":"bridge","ipam":{"type":"host-local","ranges":[[{"subnet":"10.97.0.0/16"}]]}}]}'
 echo "| plugins | cycles | ADD p50 | ADD p99 | DEL p50 | DEL p99 |"
 echo "|---|---|---|---|---|---|"
-"$dir/bench" cni -bin "$bin" -n "$n" -label "multinet-macvlan + multinet-ipam" -conflist "$ours"
+"$dir/bench" cni -bin "$bin" -n "$n" -label "multinet-macvlan + multinet-ipam (node agent, as installed)" -conflist "$viaagent"
+"$dir/bench" cni -bin "$bin" -n "$n" -label "multinet-macvlan + multinet-ipam (no agent)" -conflist "$ours"
 "$dir/bench" cni -bin "$bin" -n "$n" -label "macvlan v1.9.1 + host-local (reference)" -conflist "$ref"
 echo "bench-cni: the control plane keeps running; stop it with: hack/cluster.sh down $dir" >&2

@@ -25,9 +25,9 @@ func main() {
 	name := strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
 	switch name {
 	case "multinet-macvlan":
-		skel.PluginMainFuncs(cni.Plugin{Kind: cni.Macvlan}.Funcs(), cni.SupportedVersions, "multinet macvlan CNI plugin "+version)
+		skel.PluginMainFuncs(cni.Plugin{Kind: cni.Macvlan, IPAM: ipam.Plugin{}}.Funcs(), cni.SupportedVersions, "multinet macvlan CNI plugin "+version)
 	case "multinet-ipvlan":
-		skel.PluginMainFuncs(cni.Plugin{Kind: cni.IPvlan}.Funcs(), cni.SupportedVersions, "multinet ipvlan CNI plugin "+version)
+		skel.PluginMainFuncs(cni.Plugin{Kind: cni.IPvlan, IPAM: ipam.Plugin{}}.Funcs(), cni.SupportedVersions, "multinet ipvlan CNI plugin "+version)
 	case "multinet-ipam":
 		skel.PluginMainFuncs(ipam.Plugin{}.Funcs(), cni.SupportedVersions, "multinet IPAM plugin "+version)
 	case "multinet-cni":

@@ -5,17 +5,21 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodeagent"
 )
 
@@ -23,7 +27,7 @@ import (
 // entrypoints.
 func nodeMain(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: multinet-cni node install|agent|uninstall|logpaths|tail [flags]")
+		return fmt.Errorf("usage: multinet-cni node install|agent|serve|uninstall|logpaths|tail [flags]")
 	}
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	var d nodeagent.Dirs
@@ -36,7 +40,10 @@ func nodeMain(args []string) error {
 	fs.StringVar(&namespace, "store-namespace", "kube-system", "namespace of the IPAllocation objects")
 	fs.DurationVar(&refresh, "refresh", time.Minute, "how often the IPAM's token is refreshed")
 	fs.DurationVar(&gcEvery, "gc-every", 5*time.Minute, "how often allocations of deleted pods are released")
-	tail := logs.TailOptions{Poll: 250 * time.Millisecond, Now: time.Now}
+	var kubeconfig, socket string
+	fs.StringVar(&kubeconfig, "kubeconfig", "", "serve: kubeconfig of the IPAM server (default: in-cluster)")
+	fs.StringVar(&socket, "socket", "", "serve: unix socket to listen on")
+	tail := logtail.TailOptions{Poll: 250 * time.Millisecond, Now: time.Now}
 	fs.IntVar(&tail.Lines, "tail", -1, "tail: lines of each file to print first (-1: all)")
 	fs.DurationVar(&tail.Since, "since", 0, "tail: only lines newer than this")
 	fs.BoolVar(&tail.Follow, "follow", false, "tail: keep printing appended lines")
@@ -73,26 +80,57 @@ func nodeMain(args []string) error {
 		return nil
 	case "agent":
 		return runAgent(d, apiserver, namespace, refresh, gcEvery)
+	case "serve":
+		if socket == "" || kubeconfig == "" {
+			return fmt.Errorf("serve needs --socket and --kubeconfig")
+		}
+		cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		return serveIPAM(ctx, cfg, socket)
 	case "logpaths":
-		paths, err := logs.FindPaths(d.Conf)
+		paths, err := logtail.FindPaths(d.Conf)
 		if err != nil {
 			return err
 		}
 		return json.NewEncoder(os.Stdout).Encode(paths)
 	case "tail":
-		var files []logs.File
+		var files []logtail.File
 		for _, a := range fs.Args() {
 			src, path, ok := strings.Cut(a, "=")
 			if !ok {
 				return fmt.Errorf("tail: %q is not SOURCE=PATH", a)
 			}
-			files = append(files, logs.File{Source: src, Path: path})
+			files = append(files, logtail.File{Source: src, Path: path})
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
-		return logs.Tail(os.Stdout, files, tail, ctx.Done())
+		return logtail.Tail(os.Stdout, files, tail, ctx.Done())
 	}
 	return fmt.Errorf("unknown node command %q, want install, agent, uninstall, logpaths or tail", args[0])
+}
+
+// serveIPAM answers multinet-ipam's requests on socket with one warm API client.
+func serveIPAM(ctx context.Context, cfg *rest.Config, socket string) error {
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 200, 400
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("API client: %w", err)
+	}
+	_ = os.Remove(socket) // a socket left by a previous agent
+	l, err := net.Listen("unix", socket)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", socket, err)
+	}
+	defer os.Remove(socket)
+	if err := os.Chmod(socket, 0o600); err != nil {
+		return fmt.Errorf("restrict %s: %w", socket, err)
+	}
+	return (&ipam.Server{Client: dyn, Timeout: 30 * time.Second}).Serve(ctx, l)
 }
 
 func runAgent(d nodeagent.Dirs, apiserver, namespace string, refresh, gcEvery time.Duration) error {
@@ -127,6 +165,11 @@ func runAgent(d nodeagent.Dirs, apiserver, namespace string, refresh, gcEvery ti
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	go func() {
+		if err := serveIPAM(ctx, cfg, filepath.Join(d.Conf, nodeagent.AgentSocket)); err != nil {
+			fmt.Fprintf(os.Stderr, "agent: IPAM server stopped: %v; plugins allocate by themselves\n", err)
+		}
+	}()
 	fmt.Printf("agent: refreshing IPAM credentials every %s, releasing allocations of deleted pods every %s\n", refresh, gcEvery)
 	return nodeagent.Agent{Dirs: d, Server: server, Namespace: namespace, Refresh: refresh, GCEvery: gcEvery, GC: gc, Log: os.Stderr}.Run(ctx)
 }

@@ -30,6 +30,7 @@ func ipamCmd(args []string) error {
 	cidr := fs.String("range", "10.80.0.0/16", "range to allocate from")
 	netns := fs.String("netns", "", "network namespace path for CNI_NETNS (not the bench's own)")
 	label := fs.String("label", "", "row label")
+	agent := fs.String("agent-socket", "", "multinet-ipam: the node agent's socket (multinet-cni node serve)")
 	_ = fs.Parse(args)
 	if *plugin == "" || *netns == "" {
 		return fmt.Errorf("-plugin and -netns are required")
@@ -40,7 +41,7 @@ func ipamCmd(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	ipam := fmt.Sprintf(`{"type":%q,"range":%q,"network_name":"bench-%d","kubernetes":{"kubeconfig":%q}}`, kind, *cidr, time.Now().UnixNano(), *kc)
+	ipam := fmt.Sprintf(`{"type":%q,"range":%q,"network_name":"bench-%d","kubernetes":{"kubeconfig":%q},"agent_socket":%q}`, kind, *cidr, time.Now().UnixNano(), *kc, *agent)
 	if kind == "whereabouts" {
 		flat := filepath.Join(dir, "whereabouts.conf")
 		if err := os.WriteFile(flat, []byte(fmt.Sprintf(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":%q},"log_level":"error"}`, *kc)), 0o644); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 )
 
 // LogsOptions are the flags and arguments of logs.
@@ -67,8 +68,8 @@ func (o *LogsOptions) Complete(ctx context.Context, args []string) error {
 	}
 	switch o.Source {
 	case "all":
-		o.req.Sources = []string{logs.Multus, logs.Whereabouts, logs.IPAM}
-	case logs.Multus, logs.Whereabouts, logs.IPAM:
+		o.req.Sources = []string{logtail.Multus, logtail.Whereabouts, logtail.IPAM}
+	case logtail.Multus, logtail.Whereabouts, logtail.IPAM:
 		o.req.Sources = []string{o.Source}
 	default:
 		return cli.Usagef(`--source must be "multus", "whereabouts", "ipam" or "all", not %q`, o.Source)
@@ -164,8 +165,8 @@ func (o *LogsOptions) defaults(ctx context.Context) error {
 
 // nadLogFiles collects log_file from the IPAM sections of NADs (whereabouts and multinet-ipam read it
 // from the NAD as well as from their flat config). NADs that cannot be read add nothing.
-func (o *LogsOptions) nadLogFiles(ctx context.Context) logs.Paths {
-	out := logs.Paths{}
+func (o *LogsOptions) nadLogFiles(ctx context.Context) logtail.Paths {
+	out := logtail.Paths{}
 	raw, err := o.client.Discovery().RESTClient().Get().AbsPath("/apis/k8s.cni.cncf.io/v1/network-attachment-definitions").DoRaw(ctx)
 	if err != nil {
 		return out
@@ -202,9 +203,9 @@ func (o *LogsOptions) nadLogFiles(ctx context.Context) logs.Paths {
 			switch {
 			case s == nil || s.LogFile == "":
 			case s.Type == "whereabouts":
-				out[logs.Whereabouts] = s.LogFile
+				out[logtail.Whereabouts] = s.LogFile
 			case s.Type == "multinet-ipam":
-				out[logs.IPAM] = s.LogFile
+				out[logtail.IPAM] = s.LogFile
 			}
 		}
 	}

@@ -20,6 +20,8 @@ import (
 // Plugin is multinet-macvlan or multinet-ipvlan.
 type Plugin struct {
 	Kind Kind
+	// IPAM, when set, is run in-process for networks whose ipam type is its type.
+	IPAM LocalIPAM
 }
 
 // Funcs are the plugin's commands for skel.PluginMainFuncs.
@@ -62,13 +64,13 @@ func (p Plugin) Add(args *skel.CmdArgs) (err error) {
 		return types.PrintResult(result, c.CNIVersion)
 	}
 
-	ipamRes, err := ipam.ExecAdd(c.IPAM.Type, args.StdinData)
+	ipamRes, err := p.ipamAdd(c.IPAM.Type, args)
 	if err != nil {
 		return fmt.Errorf("ipam %s: %w", c.IPAM.Type, err)
 	}
 	defer func() {
 		if err != nil {
-			_ = ipam.ExecDel(c.IPAM.Type, args.StdinData)
+			_ = p.ipamDel(c.IPAM.Type, args)
 		}
 	}()
 	res, err := current.NewResultFromResult(ipamRes)
@@ -121,7 +123,7 @@ func (p Plugin) Del(args *skel.CmdArgs) error {
 		return err
 	}
 	if c.IPAM.Type != "" {
-		if err := ipam.ExecDel(c.IPAM.Type, args.StdinData); err != nil {
+		if err := p.ipamDel(c.IPAM.Type, args); err != nil {
 			return fmt.Errorf("ipam %s: %w", c.IPAM.Type, err)
 		}
 	}
@@ -158,7 +160,7 @@ func (p Plugin) Check(args *skel.CmdArgs) error {
 		return fmt.Errorf("prevResult: %w", err)
 	}
 	if c.IPAM.Type != "" {
-		if err := ipam.ExecCheck(c.IPAM.Type, args.StdinData); err != nil {
+		if err := p.ipamCheck(c.IPAM.Type, args); err != nil {
 			return fmt.Errorf("ipam %s: %w", c.IPAM.Type, err)
 		}
 	}

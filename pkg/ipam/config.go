@@ -37,6 +37,8 @@ type Config struct {
 	Reserved []string `json:"reserved"`
 	// LogFile, when set, gets one line per ADD and DEL (whereabouts' key; off by default).
 	LogFile string `json:"log_file"`
+	// AgentSocket is the node agent's unix socket; allocations go through it while it answers.
+	AgentSocket string `json:"agent_socket,omitempty"`
 }
 
 // RangeConfig is one element of ipRanges.
@@ -152,6 +154,9 @@ func mergeFlat(c *Config) error {
 		}
 		if c.LogFile == "" {
 			c.LogFile = flat.LogFile
+		}
+		if c.AgentSocket == "" {
+			c.AgentSocket = flat.AgentSocket
 		}
 		return nil
 	}

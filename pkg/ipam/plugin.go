@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -33,24 +34,53 @@ func (p Plugin) setup(args *skel.CmdArgs) (*parsed, *Allocator, context.Context,
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	alloc, ctx, cancel, err := p.direct(conf)
+	return conf, alloc, ctx, cancel, err
+}
+
+func (p Plugin) timeout() time.Duration {
+	if p.Timeout == 0 {
+		return 30 * time.Second
+	}
+	return p.Timeout
+}
+
+// direct is an allocator with the plugin's own API client.
+func (p Plugin) direct(conf *parsed) (*Allocator, context.Context, context.CancelFunc, error) {
 	if conf.Kubernetes.Kubeconfig == "" {
-		return nil, nil, nil, nil, errors.New(`ipam: no kubeconfig; set "kubernetes": {"kubeconfig": PATH} in the ipam section or in /etc/cni/net.d/multinet.d/multinet-ipam.conf`)
+		return nil, nil, nil, errors.New(`ipam: no kubeconfig; set "kubernetes": {"kubeconfig": PATH} in the ipam section or in /etc/cni/net.d/multinet.d/multinet-ipam.conf`)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", conf.Kubernetes.Kubeconfig)
 	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("ipam: kubeconfig %s: %w", conf.Kubernetes.Kubeconfig, err)
+		return nil, nil, nil, fmt.Errorf("ipam: kubeconfig %s: %w", conf.Kubernetes.Kubeconfig, err)
 	}
 	cfg.QPS, cfg.Burst = 50, 100
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("ipam: API client: %w", err)
+		return nil, nil, nil, fmt.Errorf("ipam: API client: %w", err)
 	}
-	timeout := p.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout())
+	return newAllocator(&Kube{Client: client, Namespace: conf.Namespace}, conf), ctx, cancel, nil
+}
+
+// allocate runs op ("allocate" or "release") through the node agent when it answers, else itself.
+func (p Plugin) allocate(conf *parsed, op string, o Owner) (netip.Prefix, error) {
+	if conf.AgentSocket != "" {
+		prefix, err := askAgent(conf.AgentSocket, AgentRequest{Op: op, Config: conf.Config, Owner: o}, p.timeout())
+		if !errors.Is(err, errAgentDown) {
+			return prefix, err
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	return conf, newAllocator(&Kube{Client: client, Namespace: conf.Namespace}, conf), ctx, cancel, nil
+	alloc, ctx, cancel, err := p.direct(conf)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	defer cancel()
+	if op == "release" {
+		return netip.Prefix{}, alloc.Release(ctx, o)
+	}
+	_, prefix, err := alloc.Allocate(ctx, o)
+	return prefix, err
 }
 
 // owner reads the container, interface and pod of a command.
@@ -72,25 +102,36 @@ func owner(args *skel.CmdArgs) Owner {
 	return o
 }
 
+// Type is the plugin's CNI type.
+func (Plugin) Type() string { return "multinet-ipam" }
+
 // Add allocates (or returns the owner's existing) address and prints the result.
 func (p Plugin) Add(args *skel.CmdArgs) error {
-	conf, alloc, ctx, cancel, err := p.setup(args)
+	res, err := p.AddResult(args)
 	if err != nil {
 		return err
 	}
-	defer cancel()
+	return types.PrintResult(res, cniVersion(args.StdinData))
+}
+
+// AddResult allocates (or returns the owner's existing) address; interface plugins linked with
+// this package call it in-process.
+func (p Plugin) AddResult(args *skel.CmdArgs) (types.Result, error) {
+	conf, err := loadConfig(args.StdinData)
+	if err != nil {
+		return nil, err
+	}
 	o := owner(args)
-	_, prefix, err := alloc.Allocate(ctx, o)
+	prefix, err := p.allocate(conf, "allocate", o)
 	logLine(conf.LogFile, "ADD", o, prefix.String(), err)
 	if err != nil {
-		return fmt.Errorf("ipam: %w", err)
+		return nil, fmt.Errorf("ipam: %w", err)
 	}
 	ipc := &current.IPConfig{Address: net.IPNet{IP: prefix.Addr().AsSlice(), Mask: net.CIDRMask(prefix.Bits(), prefix.Addr().BitLen())}}
 	if conf.gateway.IsValid() && conf.gateway.Is4() == prefix.Addr().Is4() {
 		ipc.Gateway = conf.gateway.AsSlice()
 	}
-	res := &current.Result{CNIVersion: current.ImplementedSpecVersion, IPs: []*current.IPConfig{ipc}, Routes: conf.Routes}
-	return types.PrintResult(res, cniVersion(args.StdinData))
+	return &current.Result{CNIVersion: current.ImplementedSpecVersion, IPs: []*current.IPConfig{ipc}, Routes: conf.Routes}, nil
 }
 
 // logLine appends one line about a command to path (when set), in the timestamped form Multus and
@@ -122,12 +163,11 @@ func cniVersion(stdin []byte) string {
 
 // Del releases the owner's address; releasing what is not allocated is success.
 func (p Plugin) Del(args *skel.CmdArgs) error {
-	conf, alloc, ctx, cancel, err := p.setup(args)
+	conf, err := loadConfig(args.StdinData)
 	if err != nil {
 		return err
 	}
-	defer cancel()
-	err = alloc.Release(ctx, owner(args))
+	_, err = p.allocate(conf, "release", owner(args))
 	logLine(conf.LogFile, "DEL", owner(args), "", err)
 	if err != nil {
 		return fmt.Errorf("ipam: release %s/%s: %w", args.ContainerID, args.IfName, err)

@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 )
 
 // Labels and annotations of debug pods; the selector finds them for cleanup and reaping.
@@ -183,7 +185,7 @@ func (p *Pods) WaitStarted(ctx context.Context, name string) (corev1.PodPhase, e
 
 // mountsFor maps each log file to a read-only mount of its directory; it returns the mounts and
 // the tail arguments SOURCE=PATH-in-pod.
-func mountsFor(paths Paths) ([]mount, []string) {
+func mountsFor(paths logtail.Paths) ([]mount, []string) {
 	dirs := map[string]string{}
 	var mounts []mount
 	var args []string

@@ -13,6 +13,8 @@ import (
 	"golang.org/x/sync/errgroup"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 )
 
 // Request is what one logs run reads.
@@ -23,7 +25,7 @@ type Request struct {
 	Sources               []string
 	// ConfDir is the nodes' CNI config dir; Extra adds log files named outside it (NADs' log_file).
 	ConfDir string
-	Extra   Paths
+	Extra   logtail.Paths
 	Tail    int
 	Since   time.Duration
 	Follow  bool
@@ -95,13 +97,13 @@ func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Prin
 			paths[s] = p
 		}
 	}
-	want := Paths{}
+	want := logtail.Paths{}
 	for _, s := range r.Sources {
 		if p := paths[s]; p != "" {
 			want[s] = p
 			continue
 		}
-		if s == Multus {
+		if s == logtail.Multus {
 			if err := multusPodLogs(ctx, pods, r, node, out); err != nil {
 				return err
 			}
@@ -120,7 +122,7 @@ func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Prin
 		args = append(args[:2], append([]string{"--follow"}, args[2:]...)...)
 	}
 	if r.PodName != "" {
-		for _, m := range PodMatch(r.PodNamespace, r.PodName) {
+		for _, m := range logtail.PodMatch(r.PodNamespace, r.PodName) {
 			args = append(args[:2], append([]string{"--match=" + m}, args[2:]...)...)
 		}
 	}
@@ -136,7 +138,7 @@ func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Prin
 }
 
 // discover runs the first debug pod, which reads the node's CNI configs.
-func discover(ctx context.Context, pods *Pods, node, confDir string) (Paths, error) {
+func discover(ctx context.Context, pods *Pods, node, confDir string) (logtail.Paths, error) {
 	name, err := pods.Create(ctx, node, []string{"node", "logpaths", "--conf-dir=/host/cni"}, []mount{{host: confDir, pod: "/host/cni"}})
 	if err != nil {
 		return nil, err
@@ -160,14 +162,14 @@ func discover(ctx context.Context, pods *Pods, node, confDir string) (Paths, err
 	if err != nil {
 		return nil, fmt.Errorf("read debug pod %s/%s on node %s: %w", pods.Namespace, name, node, err)
 	}
-	var paths Paths
+	var paths logtail.Paths
 	if err := json.Unmarshal(data, &paths); err != nil {
 		return nil, fmt.Errorf("node %s: reading the CNI config dir %s failed: %s", node, confDir, strings.TrimSpace(string(data)))
 	}
 	return paths, nil
 }
 
-// multusPodLogs falls back to the Multus daemon pods' container logs on node.
+// multusPodLogs falls back to the logtail.Multus daemon pods' container logs on node.
 func multusPodLogs(ctx context.Context, pods *Pods, r Request, node string, out *Printer) error {
 	list, err := pods.Client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
 	if err != nil {
@@ -179,15 +181,15 @@ func multusPodLogs(ctx context.Context, pods *Pods, r Request, node string, out 
 			continue
 		}
 		found = true
-		out.Note(node, fmt.Sprintf("Multus file logging is off (no logFile in its config); showing pod %s/%s's container logs", p.Namespace, p.Name))
+		out.Note(node, fmt.Sprintf("logtail.Multus file logging is off (no logFile in its config); showing pod %s/%s's container logs", p.Namespace, p.Name))
 		sub := &Pods{Client: pods.Client, Namespace: p.Namespace}
 		if err := stream(ctx, sub, p.Name, p.Spec.Containers[0].Name, node, Request{Tail: r.Tail, Since: r.Since, Follow: r.Follow,
-			PodNamespace: r.PodNamespace, PodName: r.PodName}, &sourcePrinter{out, Multus}); err != nil {
+			PodNamespace: r.PodNamespace, PodName: r.PodName}, &sourcePrinter{out, logtail.Multus}); err != nil {
 			return err
 		}
 	}
 	if !found {
-		out.Note(node, "Multus writes no log file (no logFile in its config) and runs no daemon pod here; set \"logFile\" in the Multus config to read it")
+		out.Note(node, "logtail.Multus writes no log file (no logFile in its config) and runs no daemon pod here; set \"logFile\" in the logtail.Multus config to read it")
 	}
 	return nil
 }
@@ -196,7 +198,7 @@ func podMatch(r Request) []string {
 	if r.PodName == "" {
 		return nil
 	}
-	return PodMatch(r.PodNamespace, r.PodName)
+	return logtail.PodMatch(r.PodNamespace, r.PodName)
 }
 
 // sourcePrinter tags untagged container-log lines with a source.
@@ -237,7 +239,7 @@ func stream(ctx context.Context, pods *Pods, name, container, node string, r Req
 				source = sp.source
 			}
 		}
-		if !(TailOptions{Match: podMatch(r)}).keep(line) {
+		if !logtail.Keep(line, podMatch(r)) {
 			continue
 		}
 		out.Line(node, source, line)

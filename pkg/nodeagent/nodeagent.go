@@ -31,6 +31,8 @@ const (
 	Kubeconfig = "multinet.kubeconfig"
 	tokenFile  = "token"
 	caFile     = "ca.crt"
+	// AgentSocket is where the agent serves multinet-ipam (see ipam.Server).
+	AgentSocket = "agent.sock"
 )
 
 // ServiceAccountDir is where the pod's projected ServiceAccount token and CA are mounted.
@@ -107,8 +109,9 @@ func WriteCredentials(d Dirs, server, namespace string) error {
 		return err
 	}
 	flat, err := json.MarshalIndent(map[string]any{
-		"kubernetes": map[string]string{"kubeconfig": filepath.Join(d.HostConf, Kubeconfig)},
-		"namespace":  namespace,
+		"kubernetes":   map[string]string{"kubeconfig": filepath.Join(d.HostConf, Kubeconfig)},
+		"namespace":    namespace,
+		"agent_socket": filepath.Join(d.HostConf, AgentSocket),
 	}, "", "  ")
 	if err != nil {
 		return err
@@ -122,7 +125,7 @@ func Remove(d Dirs) error {
 	for _, name := range Plugins {
 		paths = append(paths, filepath.Join(d.Bin, name))
 	}
-	for _, f := range []string{tokenFile, caFile, Kubeconfig, FlatConfig} {
+	for _, f := range []string{tokenFile, caFile, Kubeconfig, FlatConfig, AgentSocket} {
 		paths = append(paths, filepath.Join(d.Conf, f))
 	}
 	for _, p := range paths {

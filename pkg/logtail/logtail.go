@@ -1,8 +1,8 @@
-// Package logs reads the CNI logs of nodes through short-lived debug pods: a first pod reads the
-// node's CNI configs to learn where Multus, whereabouts and multinet-ipam log; a second mounts only
-// those directories read-only and tails them; the client streams both with a node/source prefix.
-// The node side (Paths, Tail) runs inside the debug pods as `multinet-cni node logpaths|tail`.
-package logs
+// Package logtail is the node side of `kubectl multinet logs`, run inside its debug pods as
+// `multinet-cni node logpaths|tail`: it finds where Multus, whereabouts and multinet-ipam log from
+// the node's CNI configs, and prints the selected lines of those logs tagged with their source.
+// It links no Kubernetes client, so the CNI binary that carries it starts fast.
+package logtail
 
 import (
 	"bufio"
@@ -100,15 +100,18 @@ type TailOptions struct {
 	Match []string
 }
 
-// keep says whether a line passes Match; empty lines never do.
-func (o TailOptions) keep(line string) bool {
+func (o TailOptions) keep(line string) bool { return Keep(line, o.Match) }
+
+// Keep says whether a line contains one of match (any line, when match is empty); empty lines never
+// pass.
+func Keep(line string, match []string) bool {
 	if strings.TrimSpace(line) == "" {
 		return false
 	}
-	if len(o.Match) == 0 {
+	if len(match) == 0 {
 		return true
 	}
-	for _, m := range o.Match {
+	for _, m := range match {
 		if strings.Contains(line, m) {
 			return true
 		}

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 )
 
 type statusReport struct {
@@ -210,6 +213,47 @@ func TestAttachPath(t *testing.T) {
 		}
 		if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/component=logs", "-o", "name"); strings.TrimSpace(out) != "" {
 			t.Fatalf("debug pods left behind:\n%s", out)
+		}
+	})
+	step("multinet-macvlan chains whereabouts v0.9.3 as its IPAM", func(t *testing.T) {
+		wb, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "gotool.sh"), "whereabouts").Output()
+		if err != nil {
+			t.Fatalf("build whereabouts: %v", err)
+		}
+		data, err := os.ReadFile(strings.TrimSpace(string(wb)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(lab.binDir, "whereabouts"), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		flat := filepath.Join(lab.confDir, "whereabouts.d", "whereabouts.conf")
+		if err := os.MkdirAll(filepath.Dir(flat), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(flat, []byte(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":"`+lab.env["KUBECONFIG"]+`"}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root := testenv.RepoRoot()
+		lab.kubectl(t, "", "apply", "-f", filepath.Join(root, "config/crds/whereabouts.cni.cncf.io_ippools.yaml"),
+			"-f", filepath.Join(root, "config/crds/whereabouts.cni.cncf.io_overlappingrangeipreservations.yaml"))
+		config, _ := json.Marshal(map[string]any{"cniVersion": "0.4.0", "name": "wb", "type": "multinet-macvlan", "master": lab.master, "mode": "bridge",
+			"ipam": map[string]any{"type": "whereabouts", "range": "172.30.4.0/24", "configuration_path": flat}})
+		lab.kubectl(t, fmt.Sprintf("apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: wb, namespace: %s}\nspec:\n  config: '%s'\n---\n", ns, config)+
+			lab.pod(ns, "w", "wb"), "apply", "-f", "-")
+		lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pod/w", "--timeout", "120s")
+		ip := strings.Split(lab.podAddrs(t, ns, "w")["net1"], "/")[0]
+		if !strings.HasPrefix(ip, "172.30.4.") {
+			t.Fatalf("net1 of pod w has %q, want an address of 172.30.4.0/24", ip)
+		}
+		pools := lab.kubectl(t, "", "get", "ippools", "-A", "-o", "jsonpath={range .items[*].spec.allocations.*}{.podref}{' '}{end}")
+		if !strings.Contains(pools, ns+"/w") {
+			t.Fatalf("whereabouts holds no allocation for %s/w: %s", ns, pools)
+		}
+		lab.kubectl(t, "", "delete", "pod", "-n", ns, "w", "--wait")
+		pools = lab.kubectl(t, "", "get", "ippools", "-A", "-o", "jsonpath={range .items[*].spec.allocations.*}{.podref}{' '}{end}")
+		if strings.Contains(pools, ns+"/w") {
+			t.Fatalf("whereabouts still holds %s/w after the pod is gone: %s", ns, pools)
 		}
 	})
 	step("uninstall refuses while pods use the plugins", func(t *testing.T) {

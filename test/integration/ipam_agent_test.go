@@ -1,0 +1,114 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
+)
+
+// startAgent runs the real binary's IPAM server (multinet-cni node serve) on socket.
+func startAgent(t *testing.T, socket string) *exec.Cmd {
+	t.Helper()
+	link := filepath.Join(t.TempDir(), "multinet-cni")
+	if err := os.Symlink(s.ipamBin, link); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(link, "node", "serve", "--kubeconfig", s.kubeconfig, "--socket", socket)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(socket); err == nil {
+			return cmd
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("agent socket never appeared")
+	return nil
+}
+
+func ipamDEL(t *testing.T, bin, conf, netns, container string) error {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = []string{"CNI_COMMAND=DEL", "CNI_CONTAINERID=" + container, "CNI_NETNS=" + netns, "CNI_IFNAME=net1", "CNI_PATH=/x",
+		"CNI_ARGS=K8S_POD_NAMESPACE=legacy;K8S_POD_NAME=" + container}
+	cmd.Stdin = strings.NewReader(conf)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
+}
+
+// TestIPAMThroughAgent: with agent_socket set, allocations go through the node agent's warm client
+// (the plugin's own kubeconfig is not even readable); its errors come back unchanged; when the
+// agent is gone, the plugin allocates by itself.
+func TestIPAMThroughAgent(t *testing.T) {
+	netns := netnstest.ForTest(t)
+	socket := filepath.Join(t.TempDir(), "agent.sock")
+	agent := startAgent(t, socket)
+	conf := func(kubeconfig string) string {
+		return fmt.Sprintf(`{"cniVersion":"1.0.0","name":"agent","ipam":{"type":"multinet-ipam","range":"10.94.0.0/30","network_name":"agent-it","kubernetes":{"kubeconfig":%q},"agent_socket":%q}}`, kubeconfig, socket)
+	}
+	unreadable := filepath.Join(t.TempDir(), "no-such-kubeconfig")
+	dyn := dynamic.NewForConfigOrDie(s.env.Config)
+	count := func() int {
+		list, err := dyn.Resource(ipam.GVR).Namespace("kube-system").List(context.Background(), metav1.ListOptions{LabelSelector: ipam.LabelNetwork + "=agent-it"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Items)
+	}
+
+	a, err := ipamADD(t, s.ipamBin, conf(unreadable), netns.Path(), "ag1")
+	if err != nil {
+		t.Fatalf("ADD through the agent: %v", err)
+	}
+	if _, err := ipamADD(t, s.ipamBin, conf(unreadable), netns.Path(), "ag2"); err != nil {
+		t.Fatalf("second ADD through the agent: %v", err)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d allocations after two ADDs, want 2", n)
+	}
+	if _, err := ipamADD(t, s.ipamBin, conf(unreadable), netns.Path(), "ag3"); err == nil || !strings.Contains(err.Error(), "Could not allocate IP in range") {
+		t.Fatalf("ADD on the full range through the agent: %v", err)
+	}
+	if again, err := ipamADD(t, s.ipamBin, conf(unreadable), netns.Path(), "ag1"); err != nil || again != a {
+		t.Fatalf("retried ADD: %s, %v; want %s back", again, err, a)
+	}
+	if err := ipamDEL(t, s.ipamBin, conf(unreadable), netns.Path(), "ag1"); err != nil {
+		t.Fatalf("DEL through the agent: %v", err)
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d allocations after DEL, want 1", n)
+	}
+
+	_ = agent.Process.Kill()
+	_ = agent.Wait()
+	if _, err := ipamADD(t, s.ipamBin, conf(unreadable), netns.Path(), "ag4"); err == nil || !strings.Contains(err.Error(), "no-such-kubeconfig") {
+		t.Fatalf("without the agent the plugin must use its own kubeconfig: %v", err)
+	}
+	if _, err := ipamADD(t, s.ipamBin, conf(s.kubeconfig), netns.Path(), "ag4"); err != nil {
+		t.Fatalf("ADD without the agent: %v", err)
+	}
+	for _, c := range []string{"ag2", "ag4"} {
+		if err := ipamDEL(t, s.ipamBin, conf(s.kubeconfig), netns.Path(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d allocations left, want 0", n)
+	}
+}

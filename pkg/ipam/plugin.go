@@ -63,24 +63,25 @@ func (p Plugin) direct(conf *parsed) (*Allocator, context.Context, context.Cance
 	return newAllocator(&Kube{Client: client, Namespace: conf.Namespace}, conf), ctx, cancel, nil
 }
 
-// allocate runs op ("allocate" or "release") through the node agent when it answers, else itself.
-func (p Plugin) allocate(conf *parsed, op string, o Owner) (netip.Prefix, error) {
+// allocate runs op ("allocate" or "release") through the node agent when it answers, else itself;
+// it says which ("agent" or "direct").
+func (p Plugin) allocate(conf *parsed, op string, o Owner) (netip.Prefix, string, error) {
 	if conf.AgentSocket != "" {
 		prefix, err := askAgent(conf.AgentSocket, AgentRequest{Op: op, Config: conf.Config, Owner: o}, p.timeout())
 		if !errors.Is(err, errAgentDown) {
-			return prefix, err
+			return prefix, "agent", err
 		}
 	}
 	alloc, ctx, cancel, err := p.direct(conf)
 	if err != nil {
-		return netip.Prefix{}, err
+		return netip.Prefix{}, "direct", err
 	}
 	defer cancel()
 	if op == "release" {
-		return netip.Prefix{}, alloc.Release(ctx, o)
+		return netip.Prefix{}, "direct", alloc.Release(ctx, o)
 	}
 	_, prefix, err := alloc.Allocate(ctx, o)
-	return prefix, err
+	return prefix, "direct", err
 }
 
 // owner reads the container, interface and pod of a command.
@@ -122,8 +123,8 @@ func (p Plugin) AddResult(args *skel.CmdArgs) (types.Result, error) {
 		return nil, err
 	}
 	o := owner(args)
-	prefix, err := p.allocate(conf, "allocate", o)
-	logLine(conf.LogFile, "ADD", o, prefix.String(), err)
+	prefix, via, err := p.allocate(conf, "allocate", o)
+	logLine(conf.LogFile, "ADD", via, o, prefix.String(), err)
 	if err != nil {
 		return nil, fmt.Errorf("ipam: %w", err)
 	}
@@ -137,7 +138,7 @@ func (p Plugin) AddResult(args *skel.CmdArgs) (types.Result, error) {
 // logLine appends one line about a command to path (when set), in the timestamped form Multus and
 // whereabouts use, so `kubectl multinet logs --source ipam` can filter it by time and pod. Logging
 // never fails the command.
-func logLine(path, cmd string, o Owner, ip string, err error) {
+func logLine(path, cmd, via string, o Owner, ip string, err error) {
 	if path == "" {
 		return
 	}
@@ -150,7 +151,7 @@ func logLine(path, cmd string, o Owner, ip string, err error) {
 	if err != nil {
 		outcome = "error: " + err.Error()
 	}
-	fmt.Fprintf(f, "%s [%s] pod=%s container=%s ifname=%s %s\n", time.Now().UTC().Format(time.RFC3339), cmd, o.PodRef, o.ContainerID, o.IfName, outcome)
+	fmt.Fprintf(f, "%s [%s] pod=%s container=%s ifname=%s via=%s %s\n", time.Now().UTC().Format(time.RFC3339), cmd, o.PodRef, o.ContainerID, o.IfName, via, outcome)
 }
 
 func cniVersion(stdin []byte) string {
@@ -167,8 +168,9 @@ func (p Plugin) Del(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	_, err = p.allocate(conf, "release", owner(args))
-	logLine(conf.LogFile, "DEL", owner(args), "", err)
+	var via string
+	_, via, err = p.allocate(conf, "release", owner(args))
+	logLine(conf.LogFile, "DEL", via, owner(args), "", err)
 	if err != nil {
 		return fmt.Errorf("ipam: release %s/%s: %w", args.ContainerID, args.IfName, err)
 	}

@@ -182,7 +182,7 @@ func TestAttachPath(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
 		}
-		for _, want := range []string{"lab-node/multus ", "e2e-attach:c:", "e2e-attach/data2(data2):net2", "lab-node/ipam ", "[ADD] pod=e2e-attach/c "} {
+		for _, want := range []string{"lab-node/multus ", "e2e-attach:c:", "e2e-attach/data2(data2):net2", "lab-node/ipam ", "[ADD] pod=e2e-attach/c ", "ifname=net2 via=agent "} {
 			if !strings.Contains(r.out, want) {
 				t.Errorf("logs lack %q:\n%s", want, r.out)
 			}

@@ -8,7 +8,7 @@
 # DIR/kubeconfig is the admin kubeconfig. Nothing is written outside DIR; only loopback is used.
 # With MULTINET_NODE_IP set (hack/node.sh does), the apiserver is set up for a real node at that address:
 # Node+RBAC authorization, ServiceAccount admission, kubelet client certificates, and kubeconfigs for
-# the kubelet, kube-scheduler, kube-controller-manager and Multus (user lab-multus).
+# the kubelet, kube-scheduler and kube-controller-manager.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-}; dir=${2:-}
@@ -64,7 +64,6 @@ certs() {
     issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
     issue controller-manager /CN=system:kube-controller-manager
     issue scheduler /CN=system:kube-scheduler
-    issue multus /CN=lab-multus
   fi
   openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
@@ -104,7 +103,7 @@ up() {
   echo $! > "$dir/kube-apiserver.pid"
   kubeconfig kubeconfig admin "https://127.0.0.1:$api_port"
   if [ -n "${MULTINET_NODE_IP:-}" ]; then
-    for c in kubelet controller-manager scheduler multus; do kubeconfig "$c.kubeconfig" "$c" "https://127.0.0.1:$api_port"; done
+    for c in kubelet controller-manager scheduler; do kubeconfig "$c.kubeconfig" "$c" "https://127.0.0.1:$api_port"; done
   fi
   log "waiting for kube-apiserver on 127.0.0.1:$api_port"
   for _ in $(seq 600); do ready && break; sleep 0.1; done

@@ -13,6 +13,9 @@
 #   mnlab0                  bridge, 10.244.0.1/24: the node IP and the pods' primary network
 #   mnlab-m0 <-> mnlab-m0p  veth pair: mnlab-m0 is the macvlan master for secondary networks
 #
+# Multus runs as upstream deploys it: the DaemonSet kube-system/kube-multus-ds with Multus' own
+# thin_entrypoint, which installs the multus binary and the ConfigMap's config on the node.
+#
 # DIR/kubeconfig is the admin kubeconfig; DIR/env holds the paths tests and the demo need.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -80,7 +83,9 @@ images() {
   (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/bin/" ./test/testpod ./cmd/multinet-cni ./test/ocitar)
   "$out/bin/ocitar" -name "docker.io/multinet/testpod:$image_tag" -entrypoint /testpod,pause -o "$out/testpod.tar" "/testpod=$out/bin/testpod"
   "$out/bin/ocitar" -name "docker.io/multinet/multinet-cni:$image_tag" -entrypoint /multinet-cni -o "$out/multinet-cni.tar" "/multinet-cni=$out/bin/multinet-cni"
-  for t in testpod multinet-cni; do
+  "$out/bin/ocitar" -name "docker.io/multinet/multus:$image_tag" -entrypoint /thin_entrypoint -o "$out/multus.tar" \
+    "/thin_entrypoint=$("$root/hack/gotool.sh" multus-entrypoint)" "/usr/src/multus-cni/bin/multus=$("$root/hack/gotool.sh" multus)"
+  for t in testpod multinet-cni multus; do
     ctr --address "$dir/containerd/containerd.sock" -n k8s.io images import "$out/$t.tar" >/dev/null
   done
 }
@@ -89,18 +94,81 @@ cni() {
   local bin=$dir/cni/bin
   mkdir -p "$bin" "$dir/cni/net.d" "$dir/cni/multus.d" "$dir/cni/cache"
   for p in loopback bridge host-local macvlan; do cp /usr/lib/cni/$p "$bin/"; done
-  cp "$("$root/hack/gotool.sh" multus)" "$bin/multus"
   cat > "$dir/cni/multus.d/lab-primary.conflist" <<EOF
 {"cniVersion": "0.4.0", "name": "lab-primary", "plugins": [
   {"type": "bridge", "bridge": "$bridge", "isGateway": false, "ipMasq": false,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.0.0/24", "rangeStart": "10.244.0.10"}]],
             "dataDir": "$dir/cni/host-local"}}]}
 EOF
-  cat > "$dir/cni/net.d/00-multus.conflist" <<EOF
-{"cniVersion": "0.4.0", "name": "multus-cni-network", "plugins": [
-  {"type": "multus", "kubeconfig": "$dir/cp/multus.kubeconfig", "confDir": "$dir/cni/multus.d",
-   "cniDir": "$dir/cni/cache", "binDir": "$bin", "clusterNetwork": "lab-primary",
-   "logFile": "$dir/logs/multus.log", "logLevel": "verbose", "logToStderr": false}]}
+}
+
+# multus deploys Multus thin the way clusters do: a DaemonSet (kube-system/kube-multus-ds) whose
+# container, Multus' own thin_entrypoint, copies the multus binary into the CNI bin dir and the
+# config of the ConfigMap multus-cni-config into the CNI config dir, with a kubeconfig from its
+# ServiceAccount token. There is no kube-proxy here, so the pod is told the API server's address.
+multus() { # multus SERVER
+  local port=${1##*:}
+  "$bin/kubectl" --kubeconfig "$dir/kubeconfig" apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: multus, namespace: kube-system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: multus}
+rules:
+- {apiGroups: [k8s.cni.cncf.io], resources: [network-attachment-definitions], verbs: [get, list, watch]}
+- {apiGroups: [""], resources: [pods, pods/status], verbs: [get, list, watch, update, patch]}
+- {apiGroups: ["", events.k8s.io], resources: [events], verbs: [create, patch, update]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: multus}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: multus}
+subjects: [{kind: ServiceAccount, name: multus, namespace: kube-system}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: multus-cni-config, namespace: kube-system, labels: {app: multus}}
+data:
+  00-multus.conflist: |
+    {"cniVersion": "0.4.0", "name": "multus-cni-network", "plugins": [
+      {"type": "multus", "kubeconfig": "$dir/cni/net.d/multus.d/multus.kubeconfig", "confDir": "$dir/cni/multus.d",
+       "cniDir": "$dir/cni/cache", "binDir": "$dir/cni/bin", "clusterNetwork": "lab-primary",
+       "logFile": "$dir/logs/multus.log", "logLevel": "verbose", "logToStderr": false}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-multus-ds, namespace: kube-system, labels: {app: multus, name: multus}}
+spec:
+  selector: {matchLabels: {name: multus}}
+  template:
+    metadata: {labels: {app: multus, name: multus}}
+    spec:
+      hostNetwork: true
+      serviceAccountName: multus
+      tolerations: [{operator: Exists}]
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: kube-multus
+        image: docker.io/multinet/multus:$image_tag
+        imagePullPolicy: Never
+        command: [/thin_entrypoint]
+        args: [--cni-bin-dir=/host/bin, --cni-conf-dir=/host/net.d, --multus-cni-conf-dir=/host/multus-cni,
+               --multus-conf-file=/tmp/multus-conf/00-multus.conflist]
+        env:
+        - {name: KUBERNETES_SERVICE_HOST, value: "127.0.0.1"}
+        - {name: KUBERNETES_SERVICE_PORT, value: "$port"}
+        volumeMounts:
+        - {name: bin, mountPath: /host/bin}
+        - {name: conf, mountPath: /host/net.d}
+        - {name: multus-cni, mountPath: /host/multus-cni}
+        - {name: multus-cfg, mountPath: /tmp/multus-conf}
+      volumes:
+      - {name: bin, hostPath: {path: $dir/cni/bin}}
+      - {name: conf, hostPath: {path: $dir/cni/net.d}}
+      - {name: multus-cni, hostPath: {path: $dir/cni/multus-cni, type: DirectoryOrCreate}}
+      - {name: multus-cfg, configMap: {name: multus-cni-config}}
 EOF
 }
 
@@ -167,23 +235,6 @@ up() {
   ln -sf cp/kubeconfig "$dir/kubeconfig"
   mkdir -p "$dir/logs"
   "${k[@]}" apply -f "$root/config/crds/k8s.cni.cncf.io_network-attachment-definitions.yaml" >/dev/null
-  # Multus (user lab-multus) reads pods and NADs and writes network-status.
-  "${k[@]}" apply -f - >/dev/null <<EOF
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: lab-multus}
-rules:
-- {apiGroups: [k8s.cni.cncf.io], resources: [network-attachment-definitions], verbs: [get, list, watch]}
-- {apiGroups: [""], resources: [pods], verbs: [get, list, watch, update, patch]}
-- {apiGroups: [""], resources: [pods/status], verbs: [get, update, patch]}
-- {apiGroups: ["", events.k8s.io], resources: [events], verbs: [create, patch, update]}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: lab-multus}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: lab-multus}
-subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: lab-multus}]
-EOF
   local server
   server=$("${k[@]}" config view -o jsonpath='{.clusters[0].cluster.server}')
   start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$dir/cp/controller-manager.kubeconfig" \
@@ -196,7 +247,8 @@ EOF
   containerd_up
   images
   kubelet_up
-  log "waiting for node lab-node to be Ready"
+  multus "$server"
+  log "waiting for Multus (DaemonSet kube-system/kube-multus-ds) and node lab-node to be Ready"
   for _ in $(seq 300); do
     "${k[@]}" wait --for condition=Ready node/lab-node --timeout 1s >/dev/null 2>&1 && break; sleep 0.5
   done

@@ -157,8 +157,8 @@ func TestAttachPath(t *testing.T) {
 			t.Errorf("status lists %d pods, want 3", len(rep.Pods))
 		}
 	})
-	step("doctor reports nothing", func(t *testing.T) {
-		rep, code := lab.doctor(t, "-n", ns)
+	step("doctor -A reports nothing (Multus' DaemonSet, RBAC, NADs, pods, pools)", func(t *testing.T) {
+		rep, code := lab.doctor(t, "-A")
 		if code != 0 || len(rep.Findings) != 0 {
 			t.Fatalf("exit %d, findings %+v", code, rep.Findings)
 		}
@@ -313,8 +313,11 @@ func TestAttachPath(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(lab.binDir, "multus")); err != nil {
 			t.Errorf("uninstall touched Multus: %v", err)
 		}
-		if out := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-o", "name"); strings.TrimSpace(out) != "" {
-			t.Errorf("pods left in kube-system:\n%s", out)
+		if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/name=multinet", "-o", "name"); strings.TrimSpace(out) != "" {
+			t.Errorf("pods of ours left:\n%s", out)
+		}
+		if out := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-l", "name=multus", "-o", "name"); !strings.Contains(out, "kube-multus-ds") {
+			t.Errorf("uninstall touched Multus' DaemonSet: %q", out)
 		}
 	})
 }

@@ -33,7 +33,9 @@ image_tag=lab
 
 need() { # need PKG... installs missing Debian packages
   local miss=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || miss+=("$p"); done
+  for p in "$@"; do
+    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || miss+=("$p")
+  done
   [ ${#miss[@]} -eq 0 ] && return
   log "installing ${miss[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}" >/dev/null 2>&1 ||

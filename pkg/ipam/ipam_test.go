@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -33,6 +34,10 @@ var env struct {
 func TestMain(m *testing.M) {
 	if os.Getenv("MULTINET_IPAM_HELPER") != "" {
 		os.Exit(helperMain())
+	}
+	flag.Parse()
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		os.Exit(m.Run()) // fuzzing pure functions (make fuzz, -run '^$'): no control plane needed
 	}
 	os.Exit(run(m))
 }

@@ -70,5 +70,5 @@ plugins.yaml: config/crds/k8s.cni.cncf.io_network-attachment-definitions.yaml co
 
 NODE_DIR ?= _out/e2e-node
 e2e: ## The attach path on a local real node (hack/node.sh): install, Multus, status, doctor, explain, logs, uninstall.
-	hack/node.sh up $(NODE_DIR)
-	trap 'hack/node.sh down $(NODE_DIR)' EXIT; MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 20m -v ./test/e2e
+	trap 'hack/node.sh down $(NODE_DIR)' EXIT; hack/node.sh up $(NODE_DIR) && \
+	  MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 20m -v ./test/e2e

@@ -282,7 +282,7 @@ down() {
   stop_pid containerd
   sleep 0.5
   # Unmount everything under DIR and /run/containerd, deepest first.
-  awk '{print $2}' /proc/mounts | grep -E "^($dir|/run/containerd|/var/lib/kubelet)(/|$)" | sort -r | while read -r m; do
+  awk '{print $2}' /proc/mounts | { grep -E "^($dir|/run/containerd|/var/lib/kubelet)(/|$)" || true; } | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
   if [ -f "$dir/host.saved" ]; then

@@ -52,7 +52,7 @@ peer=$(kubectl exec -n cnf upf-2 -- /testpod addrs | awk '$1 == "net1" && $2 ~ /
 step kubectl exec -n cnf upf-1 -- /testpod ping "$peer"
 sleep 3 # let the sandbox failure of upf-3 become an event
 # doctor and attach explain exit 1 when they find errors, as they do here.
-step kubectl multinet doctor -n cnf || true
+step kubectl multinet doctor -A || true
 step kubectl multinet attach explain -n cnf pod/upf-3 || true
 step kubectl multinet logs -n cnf pod/upf-1 --tail 6
 step kubectl multinet ipam usage

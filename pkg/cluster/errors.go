@@ -29,10 +29,24 @@ func describe(err error, resource, namespace, name, verb string) error {
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("not allowed to %s %s %s; ask for RBAC %q on %s, or narrow the query with -n: %w",
 			verb, obj, where, verb, resource, err)
+	case apierrors.IsUnauthorized(err) || errors.As(err, &urlErr) || errors.As(err, &netErr):
+		return Unreachable(err)
+	}
+	return fmt.Errorf("%s %s %s: %w", verb, obj, where, err)
+}
+
+// Unreachable rewrites an error that means the API server could not be reached (or rejected the
+// credentials) into the one-line advice the read commands give; other errors pass unchanged.
+func Unreachable(err error) error {
+	var urlErr *url.Error
+	var netErr net.Error
+	switch {
+	case err == nil:
+		return nil
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("the API server rejected your credentials; refresh them or check --kubeconfig/--context: %w", err)
 	case errors.As(err, &urlErr) || errors.As(err, &netErr):
 		return fmt.Errorf("cannot reach the Kubernetes API server; check that the cluster is running and --kubeconfig/--context/--server: %w", err)
 	}
-	return fmt.Errorf("%s %s %s: %w", verb, obj, where, err)
+	return err
 }

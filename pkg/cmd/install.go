@@ -18,6 +18,7 @@ import (
 
 	multinet "github.com/kubectl-multinet/kubectl-multinet"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
 )
 
@@ -206,9 +207,9 @@ addresses of deleted pods. Multus' own configuration is never touched.`,
 				o.DryRun = "client"
 			}
 			if err := o.Complete(c.Context()); err != nil {
-				return err
+				return cluster.Unreachable(err)
 			}
-			return o.RunInstall(c.Context())
+			return cluster.Unreachable(o.RunInstall(c.Context()))
 		},
 	}
 	o.addFlags(c)
@@ -246,7 +247,7 @@ given. The NetworkAttachmentDefinition CRD and Multus' configuration are never t
 			if err := o.connect(); err != nil {
 				return err
 			}
-			return o.RunUninstall(c.Context())
+			return cluster.Unreachable(o.RunUninstall(c.Context()))
 		},
 	}
 	o.addFlags(c)

@@ -19,6 +19,7 @@ import (
 
 	multinet "github.com/kubectl-multinet/kubectl-multinet"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
@@ -245,9 +246,9 @@ errors; pods left by a run that was killed are removed by the next one.`,
 		ValidArgsFunction: podNameCompletion(flags),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := o.Complete(c.Context(), args); err != nil {
-				return err
+				return cluster.Unreachable(err)
 			}
-			return o.Run(c.Context())
+			return cluster.Unreachable(o.Run(c.Context()))
 		},
 	}
 	f := c.Flags()

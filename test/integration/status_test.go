@@ -253,9 +253,11 @@ func TestStatusPermissions(t *testing.T) {
 }
 
 func TestAPIServerDown(t *testing.T) {
-	r := runBin(t, s.kubeconfig, "status", "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "--request-timeout", "5s")
-	if r.code != 1 || !strings.HasPrefix(r.stderr, "error: cannot reach the Kubernetes API server") || strings.Count(r.stderr, "\n") != 1 {
-		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	for _, args := range [][]string{{"status"}, {"install"}, {"uninstall"}, {"logs", "--all-nodes"}, {"attach", "explain", "pod/x"}, {"doctor"}} {
+		r := runBin(t, s.kubeconfig, append(args, "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "--request-timeout", "5s")...)
+		if r.code == 0 || !strings.HasPrefix(r.stderr, "error: cannot reach the Kubernetes API server") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
 	}
 }
 

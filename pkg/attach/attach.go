@@ -53,7 +53,10 @@ type Interface struct {
 	Delegate json.RawMessage `json:"delegate,omitempty"`
 	// RuntimeConfig is what Multus adds for static ips/mac requests.
 	RuntimeConfig map[string]any `json:"runtimeConfig,omitempty"`
-	IPAM          *IPAM          `json:"ipam,omitempty"`
+	// Dropped lists requested runtime settings (ips, mac) the config does not declare as
+	// capabilities: libcni passes a plugin only the capabilities it declares, so these are lost.
+	Dropped []string `json:"dropped,omitempty"`
+	IPAM    *IPAM    `json:"ipam,omitempty"`
 }
 
 // IPAM is the IPAM's view of one interface.
@@ -148,6 +151,12 @@ func explainOne(m *doctor.Model, pod *inspect.Pod, i int, r inspect.Request) Int
 		if r.MAC != "" {
 			ifc.RuntimeConfig["mac"] = r.MAC
 		}
+		declared := capabilities(nad.Spec.Config)
+		for _, k := range []string{"ips", "mac"} {
+			if _, asked := ifc.RuntimeConfig[k]; asked && !declared[k] {
+				ifc.Dropped = append(ifc.Dropped, k)
+			}
+		}
 	}
 	var pretty bytes.Buffer
 	if json.Indent(&pretty, []byte(nad.Spec.Config), "", "  ") == nil {
@@ -157,6 +166,27 @@ func explainOne(m *doctor.Model, pod *inspect.Pod, i int, r inspect.Request) Int
 		ifc.IPAM = explainIPAM(m, pod, nad, ifc.IfName)
 	}
 	return ifc
+}
+
+// capabilities are the capabilities a CNI config (or any plugin of a conflist) declares.
+func capabilities(config string) map[string]bool {
+	type caps struct {
+		Capabilities map[string]bool `json:"capabilities"`
+	}
+	var c struct {
+		caps
+		Plugins []caps `json:"plugins"`
+	}
+	out := map[string]bool{}
+	if json.Unmarshal([]byte(config), &c) != nil {
+		return out
+	}
+	for _, cs := range append([]caps{c.caps}, c.Plugins...) {
+		for k, v := range cs.Capabilities {
+			out[k] = out[k] || v
+		}
+	}
+	return out
 }
 
 func explainNodes(m *doctor.Model, pod *inspect.Pod, nad *doctor.NAD, ifc *Interface) {

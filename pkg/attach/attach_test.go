@@ -62,6 +62,9 @@ func TestExplain(t *testing.T) {
 		if w.runtimeMAC != "" && got.RuntimeConfig["mac"] != w.runtimeMAC {
 			t.Errorf("%s: runtimeConfig %v, want mac %s", got.IfName, got.RuntimeConfig, w.runtimeMAC)
 		}
+		if w.runtimeMAC != "" && (len(got.Dropped) != 1 || got.Dropped[0] != "mac") {
+			t.Errorf("%s: dropped %v, want [mac]: the NAD declares no capabilities", got.IfName, got.Dropped)
+		}
 	}
 	// data: a /30 with stable_identity: the pod's address is certain and inside the range.
 	data := p.Interfaces[0].IPAM
@@ -106,5 +109,27 @@ func TestPrintTextGolden(t *testing.T) {
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("explain text differs from %s (go test -update to accept):\n%s", golden, buf.String())
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	for _, tc := range []struct {
+		config string
+		want   map[string]bool
+	}{
+		{`{"type":"macvlan","capabilities":{"mac":true,"ips":false}}`, map[string]bool{"mac": true, "ips": false}},
+		{`{"plugins":[{"type":"macvlan"},{"type":"tuning","capabilities":{"mac":true}}]}`, map[string]bool{"mac": true}},
+		{`{"type":"macvlan"}`, map[string]bool{}},
+		{`not json`, map[string]bool{}},
+	} {
+		got := capabilities(tc.config)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.config, got, tc.want)
+		}
+		for k, v := range tc.want {
+			if got[k] != v {
+				t.Errorf("%s: %s=%v, want %v", tc.config, k, got[k], v)
+			}
+		}
 	}
 }

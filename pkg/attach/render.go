@@ -71,6 +71,9 @@ func PrintText(w io.Writer, p Plan, st doctor.Styles) error {
 			fmt.Fprintf(&b, " and runtimeConfig %s", rc)
 		}
 		b.WriteString(":\n")
+		for _, k := range ifc.Dropped {
+			fmt.Fprintf(&b, "  note:      the request's %q is dropped: the config declares no \"capabilities\": {%q: true}, and libcni passes a plugin only what it declares\n", k, k)
+		}
 		if ifc.Delegate != nil {
 			for _, line := range strings.Split(string(ifc.Delegate), "\n") {
 				fmt.Fprintf(&b, "    %s\n", line)

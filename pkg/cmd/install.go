@@ -3,12 +3,10 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -153,7 +151,7 @@ func (o *InstallOptions) RunInstall(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	w := &install.Watcher{Out: o.Out, TTY: isTerminal(o.Out), Interval: 500 * time.Millisecond}
+	w := &install.Watcher{Out: o.Out, TTY: cli.IsTerminal(o.Out), Interval: 500 * time.Millisecond}
 	return w.Wait(wctx, o.client)
 }
 
@@ -175,11 +173,6 @@ func printYAML(out interface{ Write([]byte) (int, error) }, objs []*unstructured
 		fmt.Fprintf(out, "---\n%s", data)
 	}
 	return nil
-}
-
-func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func newInstall(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -217,11 +216,7 @@ func (o *LogsOptions) nadLogFiles(ctx context.Context) logtail.Paths {
 func (o *LogsOptions) Run(ctx context.Context) error {
 	deadline := o.MaxDuration
 	pods := &logs.Pods{Client: o.client, Namespace: o.DebugNamespace, Image: o.Image, Deadline: deadline, Now: time.Now}
-	color := false
-	if _, off := os.LookupEnv("NO_COLOR"); !off {
-		color = isTerminal(o.Out)
-	}
-	return logs.Run(ctx, pods, o.req, &logs.Printer{Out: o.Out, Color: color})
+	return logs.Run(ctx, pods, o.req, &logs.Printer{Out: o.Out, Color: cli.Color(o.Out)})
 }
 
 func newLogs(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {

@@ -9,7 +9,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/metadata"
@@ -89,7 +88,7 @@ y yaml, ? all keys, q quit. NO_COLOR turns colours off.`,
 				cfg.Changed, cfg.FullEvery = changed, fullEvery
 			}
 			model := tui.New(cfg)
-			if f, ok := streams.Out.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+			if !cli.IsTerminal(streams.Out) {
 				return cli.Usagef("tui needs a terminal; use kubectl multinet status or doctor for pipes")
 			}
 			_, err := tea.NewProgram(model, tea.WithContext(c.Context())).Run()

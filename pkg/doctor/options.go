@@ -186,10 +186,7 @@ func (o *Options) styles() Styles {
 
 // StylesFor colours output for w when it is a terminal and NO_COLOR is unset.
 func StylesFor(w io.Writer) Styles {
-	if _, ok := os.LookupEnv("NO_COLOR"); ok {
-		return Styles{}
-	}
-	if f, ok := w.(*os.File); ok && isTerminal(f) {
+	if cli.Color(w) {
 		return ANSI()
 	}
 	return Styles{}

@@ -73,6 +73,18 @@ func (c Client) resource(o *unstructured.Unstructured) (schema.GroupVersionResou
 	return m.Resource, m.Scope.Name() == meta.RESTScopeNameNamespace, nil
 }
 
+// objects is the client for o's kind, in o's namespace when the kind is namespaced.
+func (c Client) objects(o *unstructured.Unstructured) (dynamic.ResourceInterface, error) {
+	gvr, namespaced, err := c.resource(o)
+	if err != nil {
+		return nil, err
+	}
+	if namespaced {
+		return c.Dyn.Resource(gvr).Namespace(o.GetNamespace()), nil
+	}
+	return c.Dyn.Resource(gvr), nil
+}
+
 // Missing lists the permissions, as "VERB RESOURCE[.GROUP] [in NAMESPACE]", that the caller lacks
 // to run verbs on every object.
 func (c Client) Missing(ctx context.Context, objs []*unstructured.Unstructured, verbs ...string) ([]string, error) {
@@ -149,13 +161,9 @@ type Applied struct {
 func (c Client) Apply(ctx context.Context, objs []*unstructured.Unstructured, dryRun bool) ([]Applied, error) {
 	var out []Applied
 	for _, o := range objs {
-		gvr, namespaced, err := c.resource(o)
+		ri, err := c.objects(o)
 		if err != nil {
 			return out, err
-		}
-		var ri dynamic.ResourceInterface = c.Dyn.Resource(gvr)
-		if namespaced {
-			ri = c.Dyn.Resource(gvr).Namespace(o.GetNamespace())
 		}
 		ref := Ref(o)
 		before := ""

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 )
@@ -139,13 +139,9 @@ func (c Client) Uninstall(ctx context.Context, objs []*unstructured.Unstructured
 }
 
 func (c Client) delete(ctx context.Context, obj *unstructured.Unstructured, out io.Writer) error {
-	gvr, namespaced, err := c.resource(obj)
+	ri, err := c.objects(obj)
 	if err != nil {
 		return err
-	}
-	var ri dynamic.ResourceInterface = c.Dyn.Resource(gvr)
-	if namespaced {
-		ri = c.Dyn.Resource(gvr).Namespace(obj.GetNamespace())
 	}
 	ref := Ref(obj)
 	err = ri.Delete(ctx, obj.GetName(), metav1.DeleteOptions{})
@@ -280,20 +276,9 @@ func (c Client) deleteAllocCRD(ctx context.Context, objs []*unstructured.Unstruc
 
 // poll calls done every 500 ms until it says true, fails, or timeout passes.
 func poll(ctx context.Context, timeout time.Duration, done func() (bool, error), what string) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		ok, err := done()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
-		case <-time.After(500 * time.Millisecond):
-		}
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, timeout, true, func(context.Context) (bool, error) { return done() })
+	if wait.Interrupted(err) && ctx.Err() == nil {
+		return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
 	}
+	return err
 }

@@ -168,9 +168,9 @@ func (p Plugin) Del(args *skel.CmdArgs) error {
 	if err != nil {
 		return err
 	}
-	var via string
-	_, via, err = p.allocate(conf, "release", owner(args))
-	logLine(conf.LogFile, "DEL", via, owner(args), "", err)
+	o := owner(args)
+	_, via, err := p.allocate(conf, "release", o)
+	logLine(conf.LogFile, "DEL", via, o, "", err)
 	if err != nil {
 		return fmt.Errorf("ipam: release %s/%s: %w", args.ContainerID, args.IfName, err)
 	}

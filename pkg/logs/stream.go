@@ -134,7 +134,7 @@ func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Prin
 	if _, err := pods.WaitStarted(ctx, name); err != nil {
 		return err
 	}
-	return stream(ctx, pods, name, "", node, r, out)
+	return stream(ctx, pods, name, "", "", node, r, out)
 }
 
 // discover runs the first debug pod, which reads the node's CNI configs.
@@ -183,8 +183,7 @@ func multusPodLogs(ctx context.Context, pods *Pods, r Request, node string, out 
 		found = true
 		out.Note(node, fmt.Sprintf("logtail.Multus file logging is off (no logFile in its config); showing pod %s/%s's container logs", p.Namespace, p.Name))
 		sub := &Pods{Client: pods.Client, Namespace: p.Namespace}
-		if err := stream(ctx, sub, p.Name, p.Spec.Containers[0].Name, node, Request{Tail: r.Tail, Since: r.Since, Follow: r.Follow,
-			PodNamespace: r.PodNamespace, PodName: r.PodName}, &sourcePrinter{out, logtail.Multus}); err != nil {
+		if err := stream(ctx, sub, p.Name, p.Spec.Containers[0].Name, logtail.Multus, node, r, out); err != nil {
 			return err
 		}
 	}
@@ -201,16 +200,9 @@ func podMatch(r Request) []string {
 	return logtail.PodMatch(r.PodNamespace, r.PodName)
 }
 
-// sourcePrinter tags untagged container-log lines with a source.
-type sourcePrinter struct {
-	*Printer
-	source string
-}
-
-// stream copies a pod's log to out, splitting "SOURCE\tline" (or tagging with the printer's source).
-func stream(ctx context.Context, pods *Pods, name, container, node string, r Request, out interface {
-	Line(node, source, line string)
-}) error {
+// stream copies a pod's log to out. The debug pods' lines are "SOURCE<TAB>line"; a container log
+// of someone else's pod (container set) is tagged with tag as a whole.
+func stream(ctx context.Context, pods *Pods, name, container, tag, node string, r Request, out *Printer) error {
 	opts := &corev1.PodLogOptions{Container: container, Follow: true}
 	if container != "" { // a daemon pod's own log: apply tail/since on the server
 		opts.Follow = r.Follow
@@ -233,11 +225,8 @@ func stream(ctx context.Context, pods *Pods, name, container, node string, r Req
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		source, line, ok := strings.Cut(sc.Text(), "\t")
-		if sp, tagged := out.(*sourcePrinter); tagged || !ok {
-			source, line = "", sc.Text()
-			if tagged {
-				source = sp.source
-			}
+		if tag != "" || !ok {
+			source, line = tag, sc.Text()
 		}
 		if !logtail.Keep(line, podMatch(r)) {
 			continue

@@ -40,18 +40,6 @@ func startAgent(t *testing.T, socket string) *exec.Cmd {
 	return nil
 }
 
-func ipamDEL(t *testing.T, bin, conf, netns, container string) error {
-	t.Helper()
-	cmd := exec.Command(bin)
-	cmd.Env = []string{"CNI_COMMAND=DEL", "CNI_CONTAINERID=" + container, "CNI_NETNS=" + netns, "CNI_IFNAME=net1", "CNI_PATH=/x",
-		"CNI_ARGS=K8S_POD_NAMESPACE=legacy;K8S_POD_NAME=" + container}
-	cmd.Stdin = strings.NewReader(conf)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%v: %s", err, out)
-	}
-	return nil
-}
-
 // TestIPAMThroughAgent: with agent_socket set, allocations go through the node agent's warm client
 // (the plugin's own kubeconfig is not even readable); its errors come back unchanged; when the
 // agent is gone, the plugin allocates by itself.
@@ -88,7 +76,7 @@ func TestIPAMThroughAgent(t *testing.T) {
 	if again, err := ipamADD(t, s.ipamBin, conf(unreadable), netns.Path(), "ag1"); err != nil || again != a {
 		t.Fatalf("retried ADD: %s, %v; want %s back", again, err, a)
 	}
-	if err := ipamDEL(t, s.ipamBin, conf(unreadable), netns.Path(), "ag1"); err != nil {
+	if err := ipamDEL(s.ipamBin, conf(unreadable), netns.Path(), "ag1"); err != nil {
 		t.Fatalf("DEL through the agent: %v", err)
 	}
 	if n := count(); n != 1 {
@@ -104,7 +92,7 @@ func TestIPAMThroughAgent(t *testing.T) {
 		t.Fatalf("ADD without the agent: %v", err)
 	}
 	for _, c := range []string{"ag2", "ag4"} {
-		if err := ipamDEL(t, s.ipamBin, conf(s.kubeconfig), netns.Path(), c); err != nil {
+		if err := ipamDEL(s.ipamBin, conf(s.kubeconfig), netns.Path(), c); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,25 +18,40 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 )
 
-// ipamADD runs an IPAM plugin binary's ADD like a runtime and returns the address.
-func ipamADD(t *testing.T, bin, conf, netns, container string) (string, error) {
-	t.Helper()
+// ipamRun runs one command of an IPAM plugin binary like a runtime and returns its stdout.
+func ipamRun(command, bin, conf, netns, container string) ([]byte, error) {
 	cmd := exec.Command(bin)
-	cmd.Env = []string{"CNI_COMMAND=ADD", "CNI_CONTAINERID=" + container, "CNI_NETNS=" + netns, "CNI_IFNAME=net1", "CNI_PATH=/x",
+	cmd.Env = []string{"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + container, "CNI_NETNS=" + netns, "CNI_IFNAME=net1", "CNI_PATH=/x",
 		"CNI_ARGS=K8S_POD_NAMESPACE=legacy;K8S_POD_NAME=" + container}
 	cmd.Stdin = strings.NewReader(conf)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%v: %s%s", err, out.String(), errOut.String())
+		return nil, fmt.Errorf("%v: %s%s", err, out.String(), errOut.String())
+	}
+	return out.Bytes(), nil
+}
+
+// ipamADD runs ADD and returns the address.
+func ipamADD(t *testing.T, bin, conf, netns, container string) (string, error) {
+	t.Helper()
+	out, err := ipamRun("ADD", bin, conf, netns, container)
+	if err != nil {
+		return "", err
 	}
 	var res struct {
 		IPs []struct{ Address string } `json:"ips"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil || len(res.IPs) != 1 {
-		t.Fatalf("ADD result %q: %v", out.String(), err)
+	if err := json.Unmarshal(out, &res); err != nil || len(res.IPs) != 1 {
+		t.Fatalf("ADD result %q: %v", out, err)
 	}
 	return strings.Split(res.IPs[0].Address, "/")[0], nil
+}
+
+// ipamDEL runs DEL.
+func ipamDEL(bin, conf, netns, container string) error {
+	_, err := ipamRun("DEL", bin, conf, netns, container)
+	return err
 }
 
 // TestSwitchFromWhereabouts: real whereabouts v0.9.3 allocates, `ipam import` copies its pool,

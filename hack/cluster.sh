@@ -10,20 +10,12 @@
 # Node+RBAC authorization, ServiceAccount admission, kubelet client certificates, and kubeconfigs for
 # the kubelet, kube-scheduler and kube-controller-manager.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+log_tag=cluster; . "$(dirname "$0")/lib.sh"
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: hack/cluster.sh up|down DIR" >&2; exit 2; }
-log() { printf 'cluster: %s\n' "$*" >&2; }
 
 stop() {
-  for f in "$dir"/*.pid; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$f"
-  done
+  for f in "$dir"/*.pid; do stop_pidfile "$f"; done
 }
 
 free_port() {

@@ -3,10 +3,11 @@
 # validate-krew-manifest, which also runs `kubectl krew install --manifest` for every platform,
 # downloading the archives make dist built from a local HTTP server. Needs dist/ (make dist) and kubectl.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-tools=${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-multinet/tools/krew-v0.4.4
+log_tag=krew-check; . "$(dirname "$0")/lib.sh"
+krew=$(pin tools sigs.k8s.io/krew)
+tools=$cache_root/tools/krew-$krew-$(modkey tools)
 if [ ! -x "$tools/kubectl-krew" ] || [ ! -x "$tools/validate-krew-manifest" ] || [ ! -x "$tools/fileserve" ]; then
-  echo "krew-check: building krew v0.4.4 and its validator into $tools" >&2
+  log "building krew $krew and its validator into $tools"
   mkdir -p "$tools"
   (cd "$root/hack/tools" && go build -o "$tools/" sigs.k8s.io/krew/cmd/validate-krew-manifest ./fileserve &&
     go build -o "$tools/kubectl-krew" sigs.k8s.io/krew/cmd/krew)

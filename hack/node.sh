@@ -18,11 +18,10 @@
 #
 # DIR/kubeconfig is the admin kubeconfig; DIR/env holds the paths tests and the demo need.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+log_tag=node; . "$(dirname "$0")/lib.sh"
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: hack/node.sh up|down|images DIR" >&2; exit 2; }
 mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
-log() { printf 'node: %s\n' "$*" >&2; }
 
 node_ip=10.244.0.1
 bridge=mnlab0
@@ -31,26 +30,7 @@ sysctls=(vm.overcommit_memory kernel.panic kernel.panic_on_oops kernel.keys.root
 host_paths=(/var/lib/kubelet /var/log/containers /var/log/pods /run/containerd /var/lib/cni)
 image_tag=lab
 
-need() { # need PKG... installs missing Debian packages
-  local miss=()
-  for p in "$@"; do
-    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || miss+=("$p")
-  done
-  [ ${#miss[@]} -eq 0 ] && return
-  log "installing ${miss[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}" >/dev/null 2>&1 ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${miss[@]}" >/dev/null; }
-}
-
-stop_pid() { # stop_pid NAME
-  local f=$dir/$1.pid pid
-  [ -f "$f" ] || return 0
-  pid=$(cat "$f")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$f"
-}
+stop_pid() { stop_pidfile "$dir/$1.pid"; } # stop_pid NAME
 
 start() { # start NAME CMD...
   local name=$1; shift
@@ -225,7 +205,7 @@ EOF
 }
 
 up() {
-  need containerd runc containernetworking-plugins iproute2 openssl
+  need_pkgs containerd runc containernetworking-plugins iproute2 openssl
   bin=$("$root/hack/testbin.sh" kube-apiserver kubectl kube-scheduler kube-controller-manager kubelet)
   local k=("$bin/kubectl" --kubeconfig "$dir/kubeconfig")
   if [ -f "$dir/kubelet.pid" ] && "${k[@]}" get node lab-node >/dev/null 2>&1; then

@@ -6,16 +6,15 @@
 #   hack/testbin.sh [CMD ...]     default CMDs: kube-apiserver kubectl (etcd is always included)
 set -euo pipefail
 
-k8s_version=v1.37.2
-etcd_version=v3.7.3
-root=$(cd "$(dirname "$0")/.." && pwd)
-dir=${MULTINET_TESTBIN:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-multinet/testbin/k8s-${k8s_version}_etcd-${etcd_version}}
+log_tag=testbin; . "$(dirname "$0")/lib.sh"
+# Versions come from hack/testbin/{k8s,etcd}/go.mod; the cache dir is keyed by those files.
+k8s_version=$(pin k8s k8s.io/kubernetes)
+etcd_version=$(pin etcd go.etcd.io/etcd/server/v3)
+dir=${MULTINET_TESTBIN:-$cache_root/testbin/k8s-${k8s_version}-$(modkey k8s)_etcd-${etcd_version}-$(modkey etcd)}
 mkdir -p "$dir"
 
 cmds=("$@")
 [ ${#cmds[@]} -gt 0 ] || cmds=(kube-apiserver kubectl)
-
-log() { printf 'testbin: %s\n' "$*" >&2; }
 
 # progress turns `go build -v` package lines into a heartbeat.
 progress() {

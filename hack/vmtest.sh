@@ -7,20 +7,11 @@
 #
 #   CGO_ENABLED=0 go test -tags vmtest -exec hack/vmtest.sh ./pkg/cni -run IPvlan
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+log_tag=vmtest; . "$(dirname "$0")/lib.sh"
 bin=$1; shift
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-multinet/vm
-log() { printf 'vmtest: %s\n' "$*" >&2; }
+cache=$cache_root/vm
 
-need=()
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx ping || need+=(busybox-static)
-command -v cpio >/dev/null || need+=(cpio)
-if [ ${#need[@]} -gt 0 ]; then
-  log "installing ${need[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; }
-fi
+need_pkgs qemu-system-x86 busybox-static cpio
 
 # The cloud kernel: the target of the linux-image-cloud-amd64 meta package.
 kernel_dir=$(ls -d "$cache"/linux-image-* 2>/dev/null | head -1 || true)

@@ -116,7 +116,7 @@ func nodeMain(args []string) error {
 // serveIPAM answers multinet-ipam's requests on socket with one warm API client.
 func serveIPAM(ctx context.Context, cfg *rest.Config, socket string) error {
 	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = 200, 400
+	cfg.QPS, cfg.Burst = ipam.AgentQPS, ipam.AgentBurst
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
@@ -130,6 +130,7 @@ func serveIPAM(ctx context.Context, cfg *rest.Config, socket string) error {
 	if err := os.Chmod(socket, 0o600); err != nil {
 		return fmt.Errorf("restrict %s: %w", socket, err)
 	}
+	fmt.Fprintln(os.Stderr, ipam.ServingLine(socket))
 	return (&ipam.Server{Client: dyn, Timeout: 30 * time.Second}).Serve(ctx, l)
 }
 

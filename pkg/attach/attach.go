@@ -242,8 +242,8 @@ func explainIPAM(m *doctor.Model, pod *inspect.Pod, nad *doctor.NAD, ifName stri
 		}
 	case "whereabouts":
 		usage := m.PoolUsage()
-		for _, r := range c.Ranges {
-			plan := RangePlan{Range: r.Prefix.String(), Capacity: r.Size()}
+		for _, r := range c.Pools {
+			plan := RangePlan{Range: r.Prefix.String(), Capacity: r.Capacity()}
 			for _, u := range usage {
 				if u.Range == r.Prefix {
 					plan.Used, plan.Capacity = u.Used, u.Capacity

@@ -2,16 +2,15 @@ package attach
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/charmbracelet/x/exp/golden"
+)
 
 func plan(t *testing.T) Plan {
 	t.Helper()
@@ -97,19 +96,7 @@ func TestPrintTextGolden(t *testing.T) {
 	if err := PrintText(&buf, plan(t), doctor.Styles{}); err != nil {
 		t.Fatal(err)
 	}
-	golden := "testdata/explain.txt.golden"
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("explain text differs from %s (go test -update to accept):\n%s", golden, buf.String())
-	}
+	golden.RequireEqual(t, buf.String())
 }
 
 func TestCapabilities(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 // TestListStrategiesAgree checks, against a real apiserver, that the paired metadata+Table list and
 // the Table-with-metadata fallback return the same pods, across pages, namespaces and selectors.
 func TestListStrategiesAgree(t *testing.T) {
+	testenv.Need(t, testenv.Lacks(false, true))
 	env, err := testenv.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -3,19 +3,15 @@ package cluster
 import (
 	"context"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/metadata"
-	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 )
 
 // NamespaceNames lists namespace names with the metadata client (for shell completion).
-func NamespaceNames(ctx context.Context, cfg *rest.Config) ([]string, error) {
-	mc, err := metadata.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	list, err := mc.Resource(corev1.SchemeGroupVersion.WithResource("namespaces")).List(ctx, metav1.ListOptions{})
+func NamespaceNames(ctx context.Context, meta metadata.Interface) ([]string, error) {
+	list, err := meta.Resource(gvr.Namespaces).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, describe(err, "namespaces", "", "", "list")
 	}

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"strconv"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 )
 
 // tableAccept asks the apiserver for a meta.k8s.io Table instead of full objects.
@@ -100,7 +101,7 @@ func (l *PodLister) List(ctx context.Context, q PodQuery) ([]inspect.PodMeta, er
 
 // listPaired is the two-request list. ok is false when the two did not pair up.
 func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.PodMeta, ok bool, err error) {
-	res := l.meta.Resource(corev1.SchemeGroupVersion.WithResource("pods")).Namespace(q.Namespace)
+	res := l.meta.Resource(gvr.Pods).Namespace(q.Namespace)
 	opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector, Limit: q.PageSize}
 	type tableResult struct {
 		t   *table

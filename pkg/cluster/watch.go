@@ -4,16 +4,17 @@ import (
 	"context"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/metadata"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 )
 
 // WatchPods calls changed for every change to the selected pods' metadata (annotations included)
 // until ctx ends, re-establishing the watch after errors with a capped backoff. It never lists: the
 // caller re-reads on its own schedule, so a burst of changes costs one read.
 func WatchPods(ctx context.Context, meta metadata.Interface, namespace, labelSelector string, changed func()) {
-	res := meta.Resource(corev1.SchemeGroupVersion.WithResource("pods")).Namespace(namespace)
+	res := meta.Resource(gvr.Pods).Namespace(namespace)
 	backoff := time.Second
 	for ctx.Err() == nil {
 		w, err := res.Watch(ctx, metav1.ListOptions{LabelSelector: labelSelector, AllowWatchBookmarks: true})

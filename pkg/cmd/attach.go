@@ -13,14 +13,14 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/attach"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/selection"
 )
 
 // ExplainOptions are the flags and arguments of attach explain.
@@ -120,15 +120,15 @@ func (o *ExplainOptions) Validate() error {
 
 // Run reads the pod's world, plans and prints.
 func (o *ExplainOptions) Run(ctx context.Context) error {
-	c, err := doctor.NewClients(o.Getter, func(cfg *rest.Config) (doctor.PodLister, error) { return status.NewPodLister(cfg) })
+	c, err := cluster.Connect(o.Getter)
 	if err != nil {
 		return &cli.ExitError{Code: 2, Err: err}
 	}
-	scope := doctor.Scope{Namespace: o.namespace, Names: []string{o.name}}
+	sel := selection.Selection{Namespace: o.namespace, Names: []string{o.name}}
 	if o.file != nil { // the pod does not exist yet: read its namespace's pods instead
-		scope.Names = nil
+		sel.Names = nil
 	}
-	m, err := doctor.FromCluster(ctx, c, scope)
+	m, err := doctor.FromCluster(ctx, doctor.ClientsOf(c), sel)
 	if err != nil {
 		return &cli.ExitError{Code: 2, Err: err}
 	}
@@ -176,13 +176,7 @@ attach would fail (an error finding, a missing or forbidden NAD, or a full multi
 		SilenceUsage:      true,
 		ValidArgsFunction: podNameCompletion(flags),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
+			return run(c.Context(), o, args)
 		},
 	}
 	explain.Flags().StringVarP(&o.Filename, "filename", "f", "", "A Pod (or workload) manifest to explain before creating it; - reads stdin.")

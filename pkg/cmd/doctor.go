@@ -1,18 +1,176 @@
 package cmd
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/rest"
 
+	"github.com/kubectl-multinet/kubectl-multinet/docs/checks"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 )
 
+// DoctorOptions are the settings of one `doctor` run.
+type DoctorOptions struct {
+	genericiooptions.IOStreams
+	SelectionOptions
+	// Color forces colours on or off; nil decides from the terminal and NO_COLOR.
+	Color *bool
+	// Now is the clock of time-based checks.
+	Now func() time.Time
+
+	Output  string
+	FailOn  string
+	Explain string
+	List    bool
+
+	failOn doctor.Severity
+	never  bool
+	// selected are the pods of a dump the selection keeps (the model holds them all).
+	selected map[string]bool
+}
+
+// NewDoctorOptions returns options reading the cluster getter points at and writing to streams.
+func NewDoctorOptions(getter genericclioptions.RESTClientGetter, streams genericiooptions.IOStreams) *DoctorOptions {
+	return &DoctorOptions{IOStreams: streams, SelectionOptions: SelectionOptions{Getter: getter}, Output: "text", FailOn: "error", Now: time.Now}
+}
+
+// AddFlags binds the flags of `doctor`.
+func (o *DoctorOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	o.SelectionOptions.AddFlags(f, diagnoseFlags)
+	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: text|json|yaml.")
+	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding at or above this severity exists. One of: error|warning|info|never.")
+	f.StringVar(&o.Explain, "explain", "", "Print the page of a code (e.g. MN3002) and exit.")
+	f.BoolVar(&o.List, "list", false, "List every check and exit.")
+}
+
+// Complete reads the namespace and the pod arguments.
+func (o *DoctorOptions) Complete(args []string) error {
+	if o.Explain != "" || o.List {
+		return nil
+	}
+	if err := o.SelectionOptions.Complete(o.IOStreams, args); err != nil {
+		return &cli.ExitError{Code: 2, Err: err}
+	}
+	return nil
+}
+
+// Validate rejects bad flags, naming them.
+func (o *DoctorOptions) Validate() error {
+	if err := validateOutput(o.Output, "text", "json", "yaml"); err != nil {
+		return err
+	}
+	if o.FailOn == "never" {
+		o.never = true
+	} else {
+		s, err := doctor.ParseSeverity(o.FailOn)
+		if err != nil {
+			return cli.Usagef("--fail-on: %v, or never", err)
+		}
+		o.failOn = s
+	}
+	return o.Selection.Validate()
+}
+
+// Run diagnoses and prints. It returns a silent exit-1 error when findings reach --fail-on, and an
+// exit-2 error when the cluster or the dump cannot be read.
+func (o *DoctorOptions) Run(ctx context.Context) error {
+	all := doctor.All(o.Now)
+	switch {
+	case o.Explain != "":
+		page, err := checks.Page(o.Explain)
+		if err != nil {
+			return cli.Usagef("--explain: %v", err)
+		}
+		_, err = io.WriteString(o.Out, page)
+		return err
+	case o.List:
+		for _, c := range all {
+			fmt.Fprintf(o.Out, "%s  %-26s %-7s  %s\n", c.Code, c.Name, c.Severity, c.Summary)
+		}
+		return nil
+	}
+	m, err := o.Model(ctx)
+	if err != nil {
+		return &cli.ExitError{Code: 2, Err: err}
+	}
+	res := doctor.Run(m, all)
+	if o.Narrowed() {
+		res = doctor.OnlyPods(res, func(ns, name string) bool {
+			if o.selected != nil {
+				return o.selected[ns+"/"+name]
+			}
+			return m.Pod(ns+"/"+name) != nil
+		})
+	}
+	switch o.Output {
+	case "json":
+		err = doctor.PrintJSON(o.Out, res, m.Notes)
+	case "yaml":
+		err = doctor.PrintYAML(o.Out, res, m.Notes)
+	default:
+		err = doctor.PrintText(o.Out, res, m.Notes, o.styles())
+	}
+	if err != nil {
+		return err
+	}
+	if !o.never {
+		for _, f := range res.Findings {
+			if f.Severity >= o.failOn {
+				return &cli.ExitError{Code: 1, Silent: true, Msg: fmt.Sprintf("findings at or above %s", o.failOn)}
+			}
+		}
+	}
+	return nil
+}
+
+func (o *DoctorOptions) styles() doctor.Styles {
+	if o.Color != nil {
+		if *o.Color {
+			return doctor.ANSI()
+		}
+		return doctor.Styles{}
+	}
+	return doctor.StylesFor(o.Out)
+}
+
+// Model reads the cluster (or the dump) into a fresh model. Complete must have run.
+func (o *DoctorOptions) Model(ctx context.Context) (*doctor.Model, error) {
+	if o.Filename != "" {
+		objs, err := o.Dump()
+		if err != nil {
+			return nil, err
+		}
+		m, err := doctor.FromDump(objs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dump.Source(o.Filename), err)
+		}
+		snap, _ := objs.Snapshot() // FromDump succeeded, so this does
+		o.selected = map[string]bool{}
+		for _, p := range snap.Pods {
+			if o.Matches(p) {
+				o.selected[p.Namespace+"/"+p.Name] = true
+			}
+		}
+		return m, nil
+	}
+	c, err := cluster.Connect(o.Getter)
+	if err != nil {
+		return nil, err
+	}
+	return doctor.FromCluster(ctx, doctor.ClientsOf(c), o.Selection)
+}
+
 func newDoctor(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &doctor.Options{IOStreams: streams, Getter: flags,
-		NewPodLister: func(cfg *rest.Config) (doctor.PodLister, error) { return status.NewPodLister(cfg) }}
+	o := NewDoctorOptions(flags, streams)
 	c := &cobra.Command{
 		Use:   "doctor [pod/NAME ...]",
 		Short: "Find what is wrong with multi-network pods, NADs, IP pools and Multus",
@@ -32,13 +190,7 @@ Resources you may not read are skipped with a note. Exit status: 0 when no findi
 		SilenceUsage:      true,
 		ValidArgsFunction: podNameCompletion(flags),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(c.Context())
+			return run(c.Context(), o, args)
 		},
 	}
 	o.AddFlags(c)

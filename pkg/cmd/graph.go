@@ -1,17 +1,48 @@
 package cmd
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/topology"
 )
 
+// GraphOptions are the settings of one `graph` run.
+type GraphOptions struct {
+	// StatusOptions reads the pods as status does; its Output is graph's format.
+	StatusOptions
+}
+
+// Validate checks the format and the selection.
+func (o *GraphOptions) Validate() error {
+	if err := validateOutput(o.Output, "text", "dot", "mermaid"); err != nil {
+		return err
+	}
+	return o.Selection.Validate()
+}
+
+// Run reads the pods and draws them.
+func (o *GraphOptions) Run(ctx context.Context) error {
+	pods, err := o.Pods(ctx)
+	if err != nil {
+		return err
+	}
+	g := topology.Build(pods)
+	switch o.Output {
+	case "dot":
+		return topology.WriteDOT(o.Out, g)
+	case "mermaid":
+		return topology.WriteMermaid(o.Out, g)
+	}
+	_, err = o.Out.Write([]byte(topology.Text(g)))
+	return err
+}
+
 func newGraph(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := status.NewOptions(flags, streams)
-	output := "text"
+	o := &GraphOptions{StatusOptions: *NewStatusOptions(flags, streams)}
 	c := &cobra.Command{
 		Use:   "graph [pod/NAME ...]",
 		Short: "Draw which pods attach to which networks on which nodes (text, Graphviz DOT, Mermaid)",
@@ -21,32 +52,11 @@ func newGraph(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOS
 		SilenceUsage:      true,
 		ValidArgsFunction: podNameCompletion(flags),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := status.ValidateOutput(output, "text", "dot", "mermaid"); err != nil {
-				return err
-			}
-			if err := o.ValidateSelection(); err != nil {
-				return err
-			}
-			pods, err := o.Pods(c.Context())
-			if err != nil {
-				return err
-			}
-			g := topology.Build(pods)
-			switch output {
-			case "dot":
-				return topology.WriteDOT(streams.Out, g)
-			case "mermaid":
-				return topology.WriteMermaid(streams.Out, g)
-			}
-			_, err = streams.Out.Write([]byte(topology.Text(g)))
-			return err
+			return run(c.Context(), o, args)
 		},
 	}
-	o.AddSelectionFlags(c)
-	c.Flags().StringVarP(&output, "output", "o", "text", "Output format. One of: text|dot|mermaid.")
+	o.SelectionOptions.AddFlags(c.Flags(), readFlags)
+	c.Flags().StringVarP(&o.Output, "output", "o", "text", "Output format. One of: text|dot|mermaid.")
 	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "dot", "mermaid"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }

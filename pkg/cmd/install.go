@@ -10,8 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
 	multinet "github.com/kubectl-multinet/kubectl-multinet"
@@ -33,27 +31,21 @@ type InstallOptions struct {
 	Force      bool
 	DeleteData bool
 
+	// mode is the dry-run mode in effect: DryRun, or "client" when -o yaml only prints.
+	mode   string
 	client install.Client
 }
 
 func (o *InstallOptions) connect() error {
-	cfg, err := o.Getter.ToRESTConfig()
+	c, err := cluster.Connect(o.Getter)
 	if err != nil {
-		return fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("build API client: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("build API client: %w", err)
+		return err
 	}
 	mapper, err := o.Getter.ToRESTMapper()
 	if err != nil {
 		return fmt.Errorf("discover the API server's resources: %w", err)
 	}
-	o.client = install.Client{Dyn: dyn, Mapper: mapper, Access: cs.AuthorizationV1()}
+	o.client = install.Client{Dyn: c.Dynamic, Mapper: mapper, Access: c.Kube.AuthorizationV1(), NADs: c.NADs()}
 	return nil
 }
 
@@ -81,19 +73,29 @@ func (o *InstallOptions) Validate() error {
 	return nil
 }
 
-// Complete connects (unless only printing) and fills the dirs the user left out.
-func (o *InstallOptions) Complete(ctx context.Context) error {
+// Complete fills what the flags leave out: the dry-run mode (-o yaml only prints), the default
+// config dir, and the connection unless nothing is sent to the cluster.
+func (o *InstallOptions) Complete([]string) error {
+	o.mode = o.DryRun
+	if o.Output == "yaml" {
+		o.mode = "client"
+	}
 	if o.Config.ConfDir == "" {
 		o.Config.ConfDir = install.DefaultConfDir
 	}
-	if o.DryRun == "client" && o.Config.BinDir == "" {
-		o.Config.BinDir = install.DefaultBinDir
-	}
-	if o.DryRun == "client" {
+	if o.mode == "client" {
+		if o.Config.BinDir == "" {
+			o.Config.BinDir = install.DefaultBinDir
+		}
 		return nil
 	}
-	if err := o.connect(); err != nil {
-		return err
+	return o.connect()
+}
+
+// detect asks the cluster for the nodes' CNI bin dir (unless given) and whether it has a NAD CRD.
+func (o *InstallOptions) detect(ctx context.Context) error {
+	if o.mode == "client" {
+		return nil
 	}
 	if o.Config.BinDir == "" {
 		dir, err := o.client.DetectBinDir(ctx)
@@ -110,8 +112,14 @@ func (o *InstallOptions) Complete(ctx context.Context) error {
 	return nil
 }
 
+// Run installs (see RunInstall).
+func (o *InstallOptions) Run(ctx context.Context) error { return o.RunInstall(ctx) }
+
 // RunInstall renders plugins.yaml and prints, dry-runs or applies it.
 func (o *InstallOptions) RunInstall(ctx context.Context) error {
+	if err := o.detect(ctx); err != nil {
+		return err
+	}
 	objs, err := install.Render(multinet.PluginsYAML, o.Config)
 	if err != nil {
 		return err
@@ -119,7 +127,7 @@ func (o *InstallOptions) RunInstall(ctx context.Context) error {
 	if o.Output == "yaml" {
 		return printYAML(o.Out, objs)
 	}
-	if o.DryRun == "client" {
+	if o.mode == "client" {
 		for _, obj := range objs {
 			fmt.Fprintf(o.Out, "%s/%s would be applied (dry run)\n", strings.ToLower(obj.GetKind()), obj.GetName())
 		}
@@ -132,10 +140,10 @@ func (o *InstallOptions) RunInstall(ctx context.Context) error {
 	if len(missing) > 0 {
 		return &cli.ExitError{Code: 1, Msg: fmt.Sprintf("install needs permissions you lack: %s; ask a cluster admin to run it, or use a kubeconfig bound to cluster-admin", strings.Join(missing, ", "))}
 	}
-	res, err := o.client.Apply(ctx, objs, o.DryRun == "server")
+	res, err := o.client.Apply(ctx, objs, o.mode == "server")
 	for _, r := range res {
 		suffix := ""
-		if o.DryRun == "server" {
+		if o.mode == "server" {
 			suffix = " (server dry run)"
 		}
 		fmt.Fprintf(o.Out, "%s %s%s\n", r.Ref, r.Result, suffix)
@@ -146,7 +154,7 @@ func (o *InstallOptions) RunInstall(ctx context.Context) error {
 	if o.Config.SkipNADCRD {
 		fmt.Fprintf(o.Out, "customresourcedefinition/%s exists: left as it is\n", install.NADCRD)
 	}
-	if !o.Wait || o.DryRun == "server" {
+	if !o.Wait || o.mode == "server" {
 		return nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, o.Timeout)
@@ -154,6 +162,15 @@ func (o *InstallOptions) RunInstall(ctx context.Context) error {
 	w := &install.Watcher{Out: o.Out, TTY: cli.IsTerminal(o.Out), Interval: 500 * time.Millisecond}
 	return w.Wait(wctx, o.client)
 }
+
+// UninstallOptions are the settings of uninstall: install's, run the other way.
+type UninstallOptions struct{ *InstallOptions }
+
+// Complete connects.
+func (o *UninstallOptions) Complete([]string) error { return o.connect() }
+
+// Run removes what install applied.
+func (o *UninstallOptions) Run(ctx context.Context) error { return o.RunUninstall(ctx) }
 
 // RunUninstall removes what install applied.
 func (o *InstallOptions) RunUninstall(ctx context.Context) error {
@@ -192,17 +209,8 @@ addresses of deleted pods. Multus' own configuration is never touched.`,
   kubectl multinet install --image registry.example/multinet-cni:v0.1.0 --cni-bin-dir /opt/cni/bin`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(c *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if o.Output == "yaml" {
-				o.DryRun = "client"
-			}
-			if err := o.Complete(c.Context()); err != nil {
-				return cluster.Unreachable(err)
-			}
-			return cluster.Unreachable(o.RunInstall(c.Context()))
+		RunE: func(c *cobra.Command, args []string) error {
+			return cluster.Unreachable(run(c.Context(), o, args))
 		},
 	}
 	o.addFlags(c)
@@ -233,14 +241,8 @@ given. The NetworkAttachmentDefinition CRD and Multus' configuration are never t
 		Example:      "  kubectl multinet uninstall\n  kubectl multinet uninstall --force --delete-data",
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(c *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.connect(); err != nil {
-				return err
-			}
-			return cluster.Unreachable(o.RunUninstall(c.Context()))
+		RunE: func(c *cobra.Command, args []string) error {
+			return cluster.Unreachable(run(c.Context(), &UninstallOptions{o}, args))
 		},
 	}
 	o.addFlags(c)

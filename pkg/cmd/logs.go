@@ -20,6 +20,7 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipamconf"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 )
@@ -43,55 +44,52 @@ type LogsOptions struct {
 
 	pod    string
 	client kubernetes.Interface
+	nads   *cluster.NADReader
 	req    logs.Request
 }
 
 // Complete reads the target and connects.
-func (o *LogsOptions) Complete(ctx context.Context, args []string) error {
-	targets := 0
+func (o *LogsOptions) Complete(args []string) error {
 	if len(args) > 0 {
 		name, ok := strings.CutPrefix(args[0], "pod/")
 		if !ok && strings.Contains(args[0], "/") {
 			return cli.Usagef("%q is not a pod; give pod/NAME, --node NODE or --all-nodes", args[0])
 		}
 		o.pod = name
-		targets++
-	}
-	if o.Node != "" {
-		targets++
-	}
-	if o.AllNodes {
-		targets++
-	}
-	if targets != 1 {
-		return cli.Usagef("give exactly one of pod/NAME, --node NODE or --all-nodes")
 	}
 	switch o.Source {
 	case "all":
 		o.req.Sources = []string{logtail.Multus, logtail.Whereabouts, logtail.IPAM}
 	case logtail.Multus, logtail.Whereabouts, logtail.IPAM:
 		o.req.Sources = []string{o.Source}
-	default:
+	}
+	o.req.Tail, o.req.Since, o.req.Follow, o.req.Parallel = o.Tail, o.Since, o.Follow, o.Parallel
+	c, err := cluster.Connect(o.Getter)
+	if err != nil {
+		return err
+	}
+	o.client = c.Kube
+	o.nads = c.NADs()
+	return nil
+}
+
+// Validate rejects a missing or double target and bad values, naming the flag.
+func (o *LogsOptions) Validate() error {
+	targets := 0
+	for _, set := range []bool{o.pod != "", o.Node != "", o.AllNodes} {
+		if set {
+			targets++
+		}
+	}
+	if targets != 1 {
+		return cli.Usagef("give exactly one of pod/NAME, --node NODE or --all-nodes")
+	}
+	if len(o.req.Sources) == 0 {
 		return cli.Usagef(`--source must be "multus", "whereabouts", "ipam" or "all", not %q`, o.Source)
 	}
 	if o.Parallel < 1 {
 		return cli.Usagef("--parallel must be at least 1")
 	}
-	cfg, err := o.Getter.ToRESTConfig()
-	if err != nil {
-		return fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
-	}
-	if o.client, err = kubernetes.NewForConfig(cfg); err != nil {
-		return fmt.Errorf("build API client: %w", err)
-	}
-	o.req.Tail, o.req.Since, o.req.Follow, o.req.Parallel = o.Tail, o.Since, o.Follow, o.Parallel
-	if err := o.nodes(ctx); err != nil {
-		return err
-	}
-	if err := o.defaults(ctx); err != nil {
-		return err
-	}
-	o.req.Extra = o.nadLogFiles(ctx)
 	return nil
 }
 
@@ -167,35 +165,21 @@ func (o *LogsOptions) defaults(ctx context.Context) error {
 // from the NAD as well as from their flat config). NADs that cannot be read add nothing.
 func (o *LogsOptions) nadLogFiles(ctx context.Context) logtail.Paths {
 	out := logtail.Paths{}
-	raw, err := o.client.Discovery().RESTClient().Get().AbsPath("/apis/k8s.cni.cncf.io/v1/network-attachment-definitions").DoRaw(ctx)
+	nads, err := o.nads.List(ctx, "")
 	if err != nil {
 		return out
 	}
-	var list struct {
-		Items []struct {
-			Spec struct {
-				Config string `json:"config"`
-			} `json:"spec"`
-		} `json:"items"`
-	}
-	if json.Unmarshal(raw, &list) != nil {
-		return out
-	}
-	type ipamSection struct {
-		Type    string `json:"type"`
-		LogFile string `json:"log_file"`
-	}
-	for _, n := range list.Items {
+	for _, n := range nads {
 		var c struct {
-			IPAM    *ipamSection `json:"ipam"`
+			IPAM    *ipamconf.Section `json:"ipam"`
 			Plugins []struct {
-				IPAM *ipamSection `json:"ipam"`
+				IPAM *ipamconf.Section `json:"ipam"`
 			} `json:"plugins"`
 		}
 		if json.Unmarshal([]byte(n.Spec.Config), &c) != nil {
 			continue
 		}
-		sections := []*ipamSection{c.IPAM}
+		sections := []*ipamconf.Section{c.IPAM}
 		for _, p := range c.Plugins {
 			sections = append(sections, p.IPAM)
 		}
@@ -204,7 +188,7 @@ func (o *LogsOptions) nadLogFiles(ctx context.Context) logtail.Paths {
 			case s == nil || s.LogFile == "":
 			case s.Type == "whereabouts":
 				out[logtail.Whereabouts] = s.LogFile
-			case s.Type == "multinet-ipam":
+			case s.Type == ipamconf.Multinet:
 				out[logtail.IPAM] = s.LogFile
 			}
 		}
@@ -212,8 +196,15 @@ func (o *LogsOptions) nadLogFiles(ctx context.Context) logtail.Paths {
 	return out
 }
 
-// Run streams the logs.
+// Run resolves the target to nodes, finds the log files and streams them.
 func (o *LogsOptions) Run(ctx context.Context) error {
+	if err := o.nodes(ctx); err != nil {
+		return err
+	}
+	if err := o.defaults(ctx); err != nil {
+		return err
+	}
+	o.req.Extra = o.nadLogFiles(ctx)
 	deadline := o.MaxDuration
 	pods := &logs.Pods{Client: o.client, Namespace: o.DebugNamespace, Image: o.Image, Deadline: deadline, Now: time.Now}
 	return logs.Run(ctx, pods, o.req, &logs.Printer{Out: o.Out, Color: cli.Color(o.Out)})
@@ -240,10 +231,7 @@ errors; pods left by a run that was killed are removed by the next one.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: podNameCompletion(flags),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.Complete(c.Context(), args); err != nil {
-				return cluster.Unreachable(err)
-			}
-			return cluster.Unreachable(o.Run(c.Context()))
+			return cluster.Unreachable(run(c.Context(), o, args))
 		},
 	}
 	f := c.Flags()

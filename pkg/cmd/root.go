@@ -3,7 +3,6 @@
 package cmd
 
 import (
-	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
 )
 
 // BuildInfo identifies the binary for `version`.
@@ -25,7 +23,7 @@ type BuildInfo struct {
 // POD/IF/ADDRESS/MAC table.
 func NewRoot(streams genericiooptions.IOStreams, info BuildInfo) *cobra.Command {
 	flags := genericclioptions.NewConfigFlags(true)
-	legacy := status.NewOptions(flags, streams)
+	legacy := NewStatusOptions(flags, streams)
 	legacy.Legacy = true
 	root := &cobra.Command{
 		Use:   "kubectl-multinet",
@@ -47,7 +45,7 @@ k8snetworkplumbingwg kubectl-multinet plugin, with its -o text|wide|json.`,
 		ValidArgsFunction: cobra.NoFileCompletions,
 		Annotations:       map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl multinet"},
 		RunE: func(c *cobra.Command, args []string) error {
-			return complete(c.Context(), legacy, args)
+			return run(c.Context(), legacy, args)
 		},
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -58,43 +56,6 @@ k8snetworkplumbingwg kubectl-multinet plugin, with its -o text|wide|json.`,
 	root.AddCommand(newStatus(flags, streams), newDoctor(flags, streams), newGraph(flags, streams), newTUI(flags, streams), newIPAM(flags, streams), newInstall(flags, streams), newUninstall(flags, streams), newAttach(flags, streams), newLogs(flags, streams), newVersion(streams, info))
 	registerCompletions(root, flags)
 	return root
-}
-
-func newStatus(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := status.NewOptions(flags, streams)
-	c := &cobra.Command{
-		Use:   "status [pod/NAME | NAME ...]",
-		Short: "Compare the networks each pod requested with the interfaces it got",
-		Long: `status lists every interface of every selected pod with its state:
-  default      the cluster network
-  attached     requested and present in the pod's network-status
-  missing      requested, absent from the network-status
-  unrequested  present in the network-status, not requested
-and, with -o wide, the node, the pod status and a summary of the NAD's CNI config.
-Annotation errors are shown as rows in state "error"; -o json prints the object
-documented in docs/status-json.md.`,
-		Example: `  kubectl multinet status -n cnf
-  kubectl multinet status pod/samplepod -o wide
-  kubectl multinet status -A -l app=upf -o json
-  kubectl get pods -A -o yaml | kubectl multinet status -f -`,
-		SilenceUsage:      true,
-		ValidArgsFunction: podNameCompletion(flags),
-		RunE: func(c *cobra.Command, args []string) error {
-			return complete(c.Context(), o, args)
-		},
-	}
-	o.AddFlags(c)
-	return c
-}
-
-func complete(ctx context.Context, o *status.Options, args []string) error {
-	if err := o.Complete(args); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	return o.Run(ctx)
 }
 
 // registerCompletions completes values of -n and -o.
@@ -111,15 +72,11 @@ func registerCompletions(root *cobra.Command, flags *genericclioptions.ConfigFla
 func podNameCompletion(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		ns, _, err := flags.ToRawKubeConfigLoader().Namespace()
-		cfg, cerr := flags.ToRESTConfig()
+		cfg, cerr := cluster.Connect(flags)
 		if err != nil || cerr != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		lister, err := status.NewPodLister(cfg)
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		pods, err := lister.List(c.Context(), cluster.PodQuery{Namespace: ns})
+		pods, err := cfg.Pods().List(c.Context(), cluster.PodQuery{Namespace: ns})
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -135,11 +92,11 @@ func podNameCompletion(flags *genericclioptions.ConfigFlags) cobra.CompletionFun
 
 func namespaceCompletion(flags *genericclioptions.ConfigFlags) cobra.CompletionFunc {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		cs, err := flags.ToRESTConfig()
+		cs, err := cluster.Connect(flags)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		names, err := cluster.NamespaceNames(c.Context(), cs)
+		names, err := cluster.NamespaceNames(c.Context(), cs.Metadata)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sync/atomic"
 	"time"
@@ -11,42 +10,67 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/metadata"
-	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/status"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/tui"
 )
 
 // fullEvery is how many quiet ticks pass before a full reload (NADs, pools, events are not watched).
 const fullEvery = 6
 
-// watchPods starts a metadata watch of the TUI's pods and returns the change flag the model polls.
-func watchPods(ctx context.Context, flags *genericclioptions.ConfigFlags, o *doctor.Options) (func() bool, error) {
-	cfg, err := flags.ToRESTConfig()
-	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
+// TUIOptions are the settings of one `tui` run.
+type TUIOptions struct {
+	// DoctorOptions reads the model as doctor does.
+	DoctorOptions
+	Refresh time.Duration
+}
+
+// Complete reads the namespace.
+func (o *TUIOptions) Complete(args []string) error { return o.DoctorOptions.Complete(args) }
+
+// Validate checks the refresh and the selection, and that the output is a terminal.
+func (o *TUIOptions) Validate() error {
+	if o.Refresh < 0 {
+		return cli.Usagef("--refresh %s must not be negative", o.Refresh)
 	}
-	meta, err := metadata.NewForConfig(metadata.ConfigFor(cfg))
-	if err != nil {
-		return nil, fmt.Errorf("build metadata client: %w", err)
+	if err := o.Selection.Validate(); err != nil {
+		return err
 	}
-	ns, _, err := flags.ToRawKubeConfigLoader().Namespace()
-	if err != nil || o.AllNamespaces {
-		ns = ""
+	if !cli.IsTerminal(o.Out) {
+		return cli.Usagef("tui needs a terminal; use kubectl multinet status or doctor for pipes")
 	}
-	var dirty atomic.Bool
-	go cluster.WatchPods(ctx, meta, ns, o.LabelSelector, func() { dirty.Store(true) })
-	return func() bool { return dirty.Swap(false) }, nil
+	return nil
+}
+
+// Run starts the program; it watches the pods unless it browses a dump.
+func (o *TUIOptions) Run(ctx context.Context) error {
+	every := o.Refresh
+	if o.Filename != "" {
+		every = 0 // a dump does not change
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	cfg := tui.Config{
+		Load:    func(ctx context.Context) (tui.Data, error) { return tui.Load(ctx, o.Model, time.Now) },
+		Refresh: every,
+		Color:   !noColor,
+	}
+	if o.Filename == "" {
+		c, err := cluster.Connect(o.Getter)
+		if err != nil {
+			return err
+		}
+		var dirty atomic.Bool
+		go cluster.WatchPods(ctx, c.Metadata, o.Scope(), o.LabelSelector, func() { dirty.Store(true) })
+		cfg.Changed, cfg.FullEvery = func() bool { return dirty.Swap(false) }, fullEvery
+	}
+	_, err := tea.NewProgram(tui.New(cfg), tea.WithContext(ctx)).Run()
+	return err
 }
 
 func newTUI(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &doctor.Options{IOStreams: streams, Getter: flags, Output: "text", FailOn: "never",
-		NewPodLister: func(cfg *rest.Config) (doctor.PodLister, error) { return status.NewPodLister(cfg) }}
-	refresh := 2 * time.Second
+	o := &TUIOptions{DoctorOptions: *NewDoctorOptions(flags, streams), Refresh: 2 * time.Second}
+	o.FailOn = "never"
 	c := &cobra.Command{
 		Use:   "tui",
 		Short: "Browse multi-network pods, networks, pools and doctor findings interactively",
@@ -60,45 +84,11 @@ y yaml, ? all keys, q quit. NO_COLOR turns colours off.`,
   kubectl multinet tui -f dump.yaml`,
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
-		RunE: func(c *cobra.Command, _ []string) error {
-			if err := o.Complete(nil); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if refresh < 0 {
-				return cli.Usagef("--refresh %s must not be negative", refresh)
-			}
-			every := refresh
-			if o.Filename != "" {
-				every = 0 // a dump does not change
-			}
-			_, noColor := os.LookupEnv("NO_COLOR")
-			cfg := tui.Config{
-				Load:    func(ctx context.Context) (tui.Data, error) { return tui.Load(ctx, o.Model, time.Now) },
-				Refresh: every,
-				Color:   !noColor,
-			}
-			if o.Filename == "" {
-				changed, err := watchPods(c.Context(), flags, o)
-				if err != nil {
-					return err
-				}
-				cfg.Changed, cfg.FullEvery = changed, fullEvery
-			}
-			model := tui.New(cfg)
-			if !cli.IsTerminal(streams.Out) {
-				return cli.Usagef("tui needs a terminal; use kubectl multinet status or doctor for pipes")
-			}
-			_, err := tea.NewProgram(model, tea.WithContext(c.Context())).Run()
-			return err
+		RunE: func(c *cobra.Command, args []string) error {
+			return run(c.Context(), o, args)
 		},
 	}
-	f := c.Flags()
-	f.BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Show pods in all namespaces.")
-	f.StringVarP(&o.LabelSelector, "selector", "l", "", "Only pods matching this label selector.")
-	f.StringVarP(&o.Filename, "filename", "f", "", "Browse a dump (kubectl get -o yaml|json output) instead of the cluster.")
-	f.DurationVar(&refresh, "refresh", refresh, "Tick at which changes seen by the watch are re-read.")
+	o.SelectionOptions.AddFlags(c.Flags(), selectionFlags{selector: true, file: true, allHelp: "Show pods in all namespaces."})
+	c.Flags().DurationVar(&o.Refresh, "refresh", o.Refresh, "Tick at which changes seen by the watch are re-read.")
 	return c
 }

@@ -11,12 +11,15 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 )
 
 // TestIPvlanSlavesPing runs in a QEMU guest with Debian's cloud kernel (make vmtest): two ipvlan
 // slaves of one master, in two namespaces, in each mode that passes traffic between slaves, must
 // ping each other.
 func TestIPvlanSlavesPing(t *testing.T) {
+	testenv.Need(t, lacking)
 	p := Plugin{Kind: IPvlan}
 	for _, mode := range []string{"l2", "l3", "l3s"} {
 		t.Run(mode, func(t *testing.T) {

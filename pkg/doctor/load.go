@@ -8,13 +8,14 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/selection"
 )
 
 // kindInputs maps a dump's kinds (group/Kind) to the input their presence provides.
@@ -65,15 +66,6 @@ func FromDump(objs *dump.Objects) (*Model, error) {
 	return m, nil
 }
 
-// Scope selects what an online diagnosis reads.
-type Scope struct {
-	// Namespace is "" for all namespaces.
-	Namespace     string
-	LabelSelector string
-	// Names restricts the pods to these (of Namespace).
-	Names []string
-}
-
 // PodLister is the part of cluster.PodLister the online model needs.
 type PodLister interface {
 	List(ctx context.Context, q cluster.PodQuery) ([]inspect.PodMeta, error)
@@ -86,25 +78,26 @@ type Clients struct {
 	Discovery discovery.DiscoveryInterface
 }
 
-func gvr(group, version, resource string) schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: group, Version: version, Resource: resource}
+// ClientsOf narrows a command's clients to what FromCluster reads through.
+func ClientsOf(c *cluster.Clients) Clients {
+	return Clients{Pods: c.Pods(), Dynamic: c.Dynamic, Discovery: c.Discovery}
 }
 
 // FromCluster reads every input once. Pods must be readable; any other input that cannot be read
 // is noted and the checks needing it are skipped.
-func FromCluster(ctx context.Context, c Clients, s Scope) (*Model, error) {
+func FromCluster(ctx context.Context, c Clients, sel selection.Selection) (*Model, error) {
 	m := NewModel()
 	resources := []cluster.Resource{
-		{Name: string(InNADs), GVR: gvr("k8s.cni.cncf.io", "v1", "network-attachment-definitions")},
-		{Name: string(InIPPools), GVR: gvr("whereabouts.cni.cncf.io", "v1alpha1", "ippools")},
-		{Name: string(InAllocations), GVR: gvr("ipam.multinet.io", "v1alpha1", "ipallocations")},
-		{Name: string(InORIPs), GVR: gvr("whereabouts.cni.cncf.io", "v1alpha1", "overlappingrangeipreservations")},
-		{Name: string(InEvents), GVR: gvr("", "v1", "events"), Namespace: s.Namespace, FieldSelector: "reason=FailedCreatePodSandBox"},
-		{Name: string(InNodes), GVR: gvr("", "v1", "nodes")},
-		{Name: string(InDaemonSets), GVR: gvr("apps", "v1", "daemonsets")},
-		{Name: string(InClusterRoles), GVR: gvr("rbac.authorization.k8s.io", "v1", "clusterroles")},
-		{Name: string(InIPRoutes), GVR: gvr("networking.gke.io", "v1", "gkeiproutes")},
-		{Name: "multus config", GVR: gvr("", "v1", "configmaps"), Namespace: "kube-system"},
+		{Name: string(InNADs), GVR: gvr.NADs},
+		{Name: string(InIPPools), GVR: gvr.IPPools},
+		{Name: string(InAllocations), GVR: gvr.IPAllocations},
+		{Name: string(InORIPs), GVR: gvr.ORIPs},
+		{Name: string(InEvents), GVR: gvr.Events, Namespace: sel.Scope(), FieldSelector: "reason=FailedCreatePodSandBox"},
+		{Name: string(InNodes), GVR: gvr.Nodes},
+		{Name: string(InDaemonSets), GVR: gvr.DaemonSets},
+		{Name: string(InClusterRoles), GVR: gvr.ClusterRoles},
+		{Name: string(InIPRoutes), GVR: gvr.GKEIPRoutes},
+		{Name: "multus config", GVR: gvr.ConfigMaps, Namespace: "kube-system"},
 	}
 	type podResult struct {
 		metas []inspect.PodMeta
@@ -112,7 +105,7 @@ func FromCluster(ctx context.Context, c Clients, s Scope) (*Model, error) {
 	}
 	pods := make(chan podResult, 1)
 	go func() {
-		metas, err := c.Pods.List(ctx, cluster.PodQuery{Namespace: s.Namespace, LabelSelector: s.LabelSelector, Names: s.Names})
+		metas, err := c.Pods.List(ctx, sel.Query())
 		pods <- podResult{metas, err}
 	}()
 	col := cluster.Collect(ctx, c.Dynamic, resources)
@@ -139,7 +132,7 @@ func FromCluster(ctx context.Context, c Clients, s Scope) (*Model, error) {
 		return nil, pr.err
 	}
 	m.Mark(InPods)
-	if s.Namespace == "" && s.LabelSelector == "" && len(s.Names) == 0 {
+	if !sel.Narrowed() {
 		m.Mark(InAllPods)
 	}
 	m.SetPods(pr.metas)

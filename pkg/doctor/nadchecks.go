@@ -114,11 +114,11 @@ func checkOverlap(m *Model, r *Reporter) {
 				continue
 			}
 			// With one network_name and overlapping ranges enabled, reservations are shared.
-			if ia.NetworkName == ib.NetworkName && ia.EnableOverlapping && ib.EnableOverlapping {
+			if ia.NetworkName == ib.NetworkName && ia.Overlapping() && ib.Overlapping() {
 				continue
 			}
-			for _, ra := range ia.Ranges {
-				for _, rb := range ib.Ranges {
+			for _, ra := range ia.Pools {
+				for _, rb := range ib.Pools {
 					if !ra.Prefix.Overlaps(rb.Prefix) {
 						continue
 					}

@@ -203,7 +203,7 @@ func checkIPOutsideRange(m *Model, r *Reporter) {
 				continue
 			}
 			n := m.NAD(in.Network)
-			if n == nil || n.Config.IPAM == nil || len(n.Config.IPAM.Ranges) == 0 {
+			if n == nil || n.Config.IPAM == nil || len(n.Config.IPAM.Pools) == 0 {
 				continue
 			}
 			for _, s := range in.IPs {
@@ -219,7 +219,7 @@ func checkIPOutsideRange(m *Model, r *Reporter) {
 }
 
 func sameFamily(c *inspect.IPAMConfig, ip netip.Addr) bool {
-	for _, r := range c.Ranges {
+	for _, r := range c.Pools {
 		if r.Prefix.Addr().Is4() == ip.Unmap().Is4() {
 			return true
 		}
@@ -229,7 +229,7 @@ func sameFamily(c *inspect.IPAMConfig, ip netip.Addr) bool {
 
 func rangesString(c *inspect.IPAMConfig) string {
 	var out []string
-	for _, r := range c.Ranges {
+	for _, r := range c.Pools {
 		out = append(out, r.String())
 	}
 	return strings.Join(out, ",")

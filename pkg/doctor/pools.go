@@ -1,13 +1,11 @@
 package doctor
 
 import (
-	"math/big"
 	"net/netip"
 	"sort"
 	"strings"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
@@ -62,19 +60,13 @@ func (m *Model) pools() []pool {
 		}
 		obj := Object{Kind: "IPPool", Namespace: p.Namespace, Name: p.Name}
 		pl := pool{object: obj, prefix: r.Prefix, capacity: m.capacityOf(r), gcHint: "kubectl multinet ipam gc releases it (or wait for whereabouts' reconciler)"}
-		base := new(big.Int).SetBytes(r.Prefix.Masked().Addr().AsSlice())
 		offsets := make([]string, 0, len(p.Spec.Allocations))
 		for off := range p.Spec.Allocations {
 			offsets = append(offsets, off)
 		}
 		sort.Strings(offsets)
 		for _, off := range offsets {
-			n, ok := new(big.Int).SetString(off, 10)
-			if !ok {
-				continue
-			}
-			b := new(big.Int).Add(base, n).FillBytes(make([]byte, r.Prefix.Addr().BitLen()/8))
-			if ip, ok := netip.AddrFromSlice(b); ok {
+			if ip, err := iprange.AddrAt(r.Prefix, off); err == nil {
 				a := p.Spec.Allocations[off]
 				pl.slots = append(pl.slots, slot{ip: ip, podRef: a.PodRef, containerID: a.ContainerID, object: obj})
 			}
@@ -121,8 +113,8 @@ func (m *Model) multinetPoolObject(network string, prefix netip.Prefix) Object {
 		if c == nil || c.Type != "multinet-ipam" {
 			continue
 		}
-		for _, r := range c.Ranges {
-			if r.Prefix == prefix && ipam.NetworkKey(c.NetworkName, c.EnableOverlapping, r.Prefix.String()) == network {
+		for _, r := range c.Pools {
+			if r.Prefix == prefix && c.NetworkKey(r) == network {
 				return Object{Kind: "NetworkAttachmentDefinition", Namespace: n.Namespace, Name: n.Name}
 			}
 		}
@@ -133,27 +125,20 @@ func (m *Model) multinetPoolObject(network string, prefix netip.Prefix) Object {
 	return Object{Kind: "Network", Name: prefix.String()}
 }
 
-// capacityOf is a range's usable size, narrowed by the bounds a NAD sets on the same prefix.
+// capacityOf is what a range can hand out: the pool a whereabouts-like NAD declares on the same
+// prefix (its bounds and exclusions), else the whole range.
 func (m *Model) capacityOf(r iprange.Range) uint64 {
-	if nadRange, ok := m.nadRangeFor(r.Prefix); ok {
-		return nadRange.Size()
-	}
-	return r.Size()
-}
-
-// nadRangeFor is the bounds a whereabouts-like NAD sets on prefix, if one does.
-func (m *Model) nadRangeFor(prefix netip.Prefix) (iprange.Range, bool) {
 	for _, n := range m.NADs {
 		if n.Config.IPAM == nil || !whereaboutsLike[n.Config.IPAM.Type] {
 			continue
 		}
-		for _, r := range n.Config.IPAM.Ranges {
-			if r.Prefix == prefix {
-				return r, true
+		for _, pl := range n.Config.IPAM.Pools {
+			if pl.Prefix == r.Prefix {
+				return pl.Capacity()
 			}
 		}
 	}
-	return iprange.Range{}, false
+	return r.Size()
 }
 
 // PoolUsage is how full one IP pool is.

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 )
 
 // report is the `-o json|yaml` object (docs/doctor.md).
@@ -89,4 +91,12 @@ func PrintYAML(w io.Writer, res Result, notes []string) error {
 	}
 	_, err = w.Write(b)
 	return err
+}
+
+// StylesFor colours output for w when it is a terminal and NO_COLOR is unset.
+func StylesFor(w io.Writer) Styles {
+	if cli.Color(w) {
+		return ANSI()
+	}
+	return Styles{}
 }

@@ -8,7 +8,7 @@ import (
 
 func TestIPAMContainsAndProblems(t *testing.T) {
 	c := ParseConfig(`{"type":"macvlan","ipam":{"type":"whereabouts","range":"10.0.0.0/24","range_start":"10.0.0.10","range_end":"10.0.0.20","gateway":"10.0.1.1","exclude":["10.0.0.12/32","bad"]}}`)
-	if c.IPAM == nil || len(c.IPAM.Ranges) != 1 {
+	if c.IPAM == nil || len(c.IPAM.Pools) != 1 {
 		t.Fatalf("ipam = %+v", c.IPAM)
 	}
 	for ip, want := range map[string]bool{"10.0.0.10": true, "10.0.0.20": true, "10.0.0.9": false, "10.0.0.21": false, "10.0.1.10": false} {
@@ -20,8 +20,8 @@ func TestIPAMContainsAndProblems(t *testing.T) {
 	if strings.Join(c.IPAM.Problems, "|") != strings.Join(want, "|") {
 		t.Errorf("problems = %q, want %q", c.IPAM.Problems, want)
 	}
-	if c.IPAM.Ranges[0].Size() != 11 {
-		t.Errorf("size = %d", c.IPAM.Ranges[0].Size())
+	if c.IPAM.Pools[0].Size() != 11 {
+		t.Errorf("size = %d", c.IPAM.Pools[0].Size())
 	}
 }
 
@@ -35,7 +35,7 @@ func FuzzParseConfig(f *testing.F) {
 		if c.IPAM == nil {
 			return
 		}
-		for _, r := range c.IPAM.Ranges {
+		for _, r := range c.IPAM.Pools {
 			if r.First().IsValid() && r.Last().IsValid() && r.Size() > 0 && (!r.Contains(r.First()) || !r.Contains(r.Last())) {
 				t.Fatalf("range %s does not contain its bounds %s-%s", r, r.First(), r.Last())
 			}

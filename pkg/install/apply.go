@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	authv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -15,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	authclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 )
 
 // FieldManager is the server-side apply field manager of install.
@@ -25,20 +28,19 @@ type Client struct {
 	Dyn    dynamic.Interface
 	Mapper meta.RESTMapper
 	Access authclient.SelfSubjectAccessReviewsGetter
+	// NADs reads NetworkAttachmentDefinitions (namespace "" for all).
+	NADs NADLister
 }
 
-var (
-	crdGVR   = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	nodeGVR  = schema.GroupVersionResource{Version: "v1", Resource: "nodes"}
-	podGVR   = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
-	dsGVR    = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}
-	allocGVR = schema.GroupVersionResource{Group: "ipam.multinet.io", Version: "v1alpha1", Resource: "ipallocations"}
-)
+// NADLister reads NetworkAttachmentDefinitions.
+type NADLister interface {
+	List(ctx context.Context, namespace string) ([]nadv1.NetworkAttachmentDefinition, error)
+}
 
 // HasCRD says whether the cluster serves the CRD name. A caller who may not read CRDs gets false:
 // the permission check that follows names what they lack.
 func (c Client) HasCRD(ctx context.Context, name string) (bool, error) {
-	_, err := c.Dyn.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
+	_, err := c.Dyn.Resource(gvr.CRDs).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
 		return false, nil
 	}
@@ -51,7 +53,7 @@ func (c Client) HasCRD(ctx context.Context, name string) (bool, error) {
 // DetectBinDir picks the CNI bin dir from the nodes: GKE nodes (label cloud.google.com/gke-nodepool)
 // keep it in GKEBinDir, everything else in DefaultBinDir.
 func (c Client) DetectBinDir(ctx context.Context) (string, error) {
-	nodes, err := c.Dyn.Resource(nodeGVR).List(ctx, metav1.ListOptions{Limit: 50})
+	nodes, err := c.Dyn.Resource(gvr.Nodes).List(ctx, metav1.ListOptions{Limit: 50})
 	if err != nil {
 		return "", fmt.Errorf("list nodes to find the CNI bin dir: %w; pass --cni-bin-dir", err)
 	}

@@ -12,6 +12,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 )
 
 // NodeState is the DaemonSet pod of one node.
@@ -37,7 +39,7 @@ func (p Progress) Done() bool {
 
 // Rollout reads the DaemonSet and its pods.
 func (c Client) Rollout(ctx context.Context) (Progress, error) {
-	u, err := c.Dyn.Resource(dsGVR).Namespace(Namespace).Get(ctx, DaemonSetName, metav1.GetOptions{})
+	u, err := c.Dyn.Resource(gvr.DaemonSets).Namespace(Namespace).Get(ctx, DaemonSetName, metav1.GetOptions{})
 	if err != nil {
 		return Progress{}, fmt.Errorf("get daemonset %s/%s: %w", Namespace, DaemonSetName, err)
 	}
@@ -50,7 +52,7 @@ func (c Client) Rollout(ctx context.Context) (Progress, error) {
 		Ready: int(ds.Status.NumberReady), Current: ds.Status.ObservedGeneration >= ds.Generation,
 	}
 	sel := metav1.FormatLabelSelector(ds.Spec.Selector)
-	pods, err := c.Dyn.Resource(podGVR).Namespace(Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	pods, err := c.Dyn.Resource(gvr.Pods).Namespace(Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return p, fmt.Errorf("list pods of daemonset %s/%s: %w", Namespace, DaemonSetName, err)
 	}

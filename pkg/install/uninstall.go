@@ -13,13 +13,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
-)
 
-var nadGVR = schema.GroupVersionResource{Group: "k8s.cni.cncf.io", Version: "v1", Resource: "network-attachment-definitions"}
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
+)
 
 // OurPlugin says whether a CNI type is one of the plugins install puts on nodes.
 func OurPlugin(typ string) bool {
@@ -41,18 +40,17 @@ func usesOurs(c inspect.CNIConfig) bool {
 
 // Users lists "namespace/pod (NAD namespace/name)" for every pod that requests a NAD using our plugins.
 func (c Client) Users(ctx context.Context) ([]string, error) {
-	nads, err := c.Dyn.Resource(nadGVR).List(ctx, metav1.ListOptions{})
+	nads, err := c.NADs.List(ctx, "")
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list network-attachment-definitions: %w", err)
+		return nil, err
 	}
 	ours := map[string]bool{}
-	for _, n := range nads.Items {
-		config, _, _ := unstructured.NestedString(n.Object, "spec", "config")
-		if usesOurs(inspect.ParseConfig(config)) {
-			ours[n.GetNamespace()+"/"+n.GetName()] = true
+	for _, n := range nads {
+		if usesOurs(inspect.ParseConfig(n.Spec.Config)) {
+			ours[n.Namespace+"/"+n.Name] = true
 		}
 	}
 	if len(ours) == 0 {
@@ -61,7 +59,7 @@ func (c Client) Users(ctx context.Context) ([]string, error) {
 	var users []string
 	opts := metav1.ListOptions{Limit: 500}
 	for {
-		pods, err := c.Dyn.Resource(podGVR).List(ctx, opts)
+		pods, err := c.Dyn.Resource(gvr.Pods).List(ctx, opts)
 		if err != nil {
 			return nil, fmt.Errorf("list pods: %w", err)
 		}
@@ -108,7 +106,7 @@ func (c Client) Uninstall(ctx context.Context, objs []*unstructured.Unstructured
 	if len(users) > 0 && !o.Force {
 		return fmt.Errorf("%d pods use multinet plugins: %s; delete them first or pass --force (their networks break on the next sandbox change)", len(users), strings.Join(users, ", "))
 	}
-	ds, err := c.Dyn.Resource(dsGVR).Namespace(Namespace).Get(ctx, DaemonSetName, metav1.GetOptions{})
+	ds, err := c.Dyn.Resource(gvr.DaemonSets).Namespace(Namespace).Get(ctx, DaemonSetName, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		fmt.Fprintf(o.Out, "daemonset %s/%s not found: skipping node cleanup\n", Namespace, DaemonSetName)
@@ -167,7 +165,7 @@ func (c Client) deleteAndWait(ctx context.Context, ds *unstructured.Unstructured
 	}
 	sort.Strings(parts)
 	return poll(ctx, o.Timeout, func() (bool, error) {
-		pods, err := c.Dyn.Resource(podGVR).Namespace(Namespace).List(ctx, metav1.ListOptions{LabelSelector: strings.Join(parts, ",")})
+		pods, err := c.Dyn.Resource(gvr.Pods).Namespace(Namespace).List(ctx, metav1.ListOptions{LabelSelector: strings.Join(parts, ",")})
 		if err != nil {
 			return false, fmt.Errorf("list pods of daemonset %s/%s: %w", Namespace, DaemonSetName, err)
 		}
@@ -210,11 +208,11 @@ func CleanupPod(node string, conf Config) *corev1.Pod {
 }
 
 func (c Client) cleanNodes(ctx context.Context, conf Config, o UninstallOptions) error {
-	nodes, err := c.Dyn.Resource(nodeGVR).List(ctx, metav1.ListOptions{})
+	nodes, err := c.Dyn.Resource(gvr.Nodes).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("list nodes: %w", err)
 	}
-	pods := c.Dyn.Resource(podGVR).Namespace(Namespace)
+	pods := c.Dyn.Resource(gvr.Pods).Namespace(Namespace)
 	var names []string
 	defer func() { // cleanup pods never outlive uninstall, whatever happens
 		for _, n := range names {
@@ -258,7 +256,7 @@ func (c Client) deleteAllocCRD(ctx context.Context, objs []*unstructured.Unstruc
 		if obj.GetKind() != "CustomResourceDefinition" || obj.GetName() == NADCRD {
 			continue
 		}
-		list, err := c.Dyn.Resource(allocGVR).List(ctx, metav1.ListOptions{Limit: 1})
+		list, err := c.Dyn.Resource(gvr.IPAllocations).List(ctx, metav1.ListOptions{Limit: 1})
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("list ipallocations: %w", err)
 		}

@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
-	"net/netip"
 	"sort"
 
 	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
@@ -27,12 +25,11 @@ type Usage struct {
 	NADs     []string `json:"nads"`
 }
 
-// RangeDecl is a range a NAD declares for multinet-ipam.
+// RangeDecl is a pool a NAD declares for multinet-ipam.
 type RangeDecl struct {
 	NAD     string
 	Network string
-	Range   iprange.Range
-	Exclude []netip.Prefix
+	Pool    iprange.Pool
 }
 
 // UsageOf groups allocations by network and range, with the capacity the NADs declare.
@@ -40,12 +37,11 @@ func UsageOf(allocs []*Allocation, decls []RangeDecl) []Usage {
 	byKey := map[string]*Usage{}
 	key := func(network, rng string) string { return network + "|" + rng }
 	for _, d := range decls {
-		k := key(d.Network, d.Range.Prefix.String())
+		k := key(d.Network, d.Pool.Prefix.String())
 		u := byKey[k]
 		if u == nil {
-			u = &Usage{Network: d.Network, Range: d.Range.Prefix.String(), NADs: []string{}}
+			u = &Usage{Network: d.Network, Range: d.Pool.Prefix.String(), NADs: []string{}, Capacity: d.Pool.Capacity()}
 			byKey[k] = u
-			u.Capacity = capacity(pool{Range: d.Range, exclude: d.Exclude})
 		}
 		u.NADs = append(u.NADs, d.NAD)
 	}
@@ -63,34 +59,6 @@ func UsageOf(allocs []*Allocation, decls []RangeDecl) []Usage {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Network+out[i].Range < out[j].Network+out[j].Range })
 	return out
-}
-
-// capacity is the pool's usable addresses minus the excluded ones (counted up to 1<<16 per
-// exclusion, beyond which they are estimated by prefix size).
-func capacity(pl pool) uint64 {
-	size := pl.Size()
-	for _, e := range pl.exclude {
-		if !pl.Prefix.Overlaps(e) {
-			continue
-		}
-		excl := iprange.Range{Prefix: e}
-		n := uint64(0)
-		if bits := e.Addr().BitLen() - e.Bits(); bits <= 16 {
-			first := e.Masked().Addr()
-			for i := uint64(0); i < 1<<bits; i++ {
-				if pl.Contains(nth(first, i)) {
-					n++
-				}
-			}
-		} else {
-			n = excl.Size()
-		}
-		if n >= size {
-			return 0
-		}
-		size -= n
-	}
-	return size
 }
 
 // PodExists says whether namespace/name is a pod.
@@ -136,13 +104,11 @@ type Imported struct {
 	Skipped string
 }
 
-var whereaboutsPools = schema.GroupVersionResource{Group: "whereabouts.cni.cncf.io", Version: "v1alpha1", Resource: "ippools"}
-
 // Import copies a whereabouts IPPool's live allocations into the store under network (the NAD's
 // network key, see NetworkKey: "" for a NAD without network_name), so that a NAD switched to
 // multinet-ipam never hands out an address whereabouts gave. It is idempotent.
 func Import(ctx context.Context, dyn dynamic.Interface, poolNamespace, poolName string, store Store, network string) ([]Imported, error) {
-	u, err := dyn.Resource(whereaboutsPools).Namespace(poolNamespace).Get(ctx, poolName, metav1.GetOptions{})
+	u, err := dyn.Resource(gvr.IPPools).Namespace(poolNamespace).Get(ctx, poolName, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("ippool %s/%s: %w", poolNamespace, poolName, err)
 	}
@@ -162,11 +128,10 @@ func Import(ctx context.Context, dyn dynamic.Interface, poolNamespace, poolName 
 	var out []Imported
 	for _, off := range offsets {
 		a := p.Spec.Allocations[off]
-		n, ok := new(big.Int).SetString(off, 10)
-		if !ok {
-			return out, fmt.Errorf("ippool %s/%s: allocation key %q is not an offset", poolNamespace, poolName, off)
+		ip, err := iprange.AddrAt(r.Prefix, off)
+		if err != nil {
+			return out, fmt.Errorf("ippool %s/%s: %w", poolNamespace, poolName, err)
 		}
-		ip := nth(r.Prefix.Masked().Addr(), n.Uint64())
 		al := &Allocation{Name: objectName(network, ip.String()), Network: network, Range: r.Prefix.String(), IP: ip.String(),
 			ContainerID: a.ContainerID, PodRef: a.PodRef, IfName: a.IfName}
 		if al.IfName == "" {

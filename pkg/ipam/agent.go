@@ -131,3 +131,6 @@ func askAgent(socket string, req AgentRequest, timeout time.Duration) (netip.Pre
 	}
 	return p, nil
 }
+
+// ServingLine is what the agent writes to stderr once it accepts requests on socket.
+func ServingLine(socket string) string { return "agent: serving multinet-ipam on " + socket }

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math/big"
 	"math/rand/v2"
 	"net/netip"
 	"time"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
 // maxProbes is how many hashed candidates an ADD or DEL tries before it lists the network.
@@ -51,24 +52,7 @@ func candidate(pl pool, key string, k int) netip.Addr {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(k))
 	h.Write(b[:])
-	return nth(pl.First(), h.Sum64()%pl.Size())
-}
-
-// nth is the address n after first.
-func nth(first netip.Addr, n uint64) netip.Addr {
-	v := new(big.Int).SetBytes(first.AsSlice())
-	v.Add(v, new(big.Int).SetUint64(n))
-	out, _ := netip.AddrFromSlice(v.FillBytes(make([]byte, first.BitLen()/8)))
-	return out
-}
-
-func (pl pool) excluded(ip netip.Addr) bool {
-	for _, e := range pl.exclude {
-		if e.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return iprange.Nth(pl.First(), h.Sum64()%pl.Size())
 }
 
 func (a *Allocator) owns(al *Allocation, o Owner) bool {
@@ -85,7 +69,7 @@ func (a *Allocator) owns(al *Allocation, o Owner) bool {
 // stable_identity the pod's previous one), else a new one from the first range with room.
 func (a *Allocator) Allocate(ctx context.Context, o Owner) (*Allocation, netip.Prefix, error) {
 	var lastFull error
-	for _, pl := range a.conf.pools {
+	for _, pl := range a.conf.Pools {
 		al, err := a.allocateIn(ctx, pl, o)
 		if err == nil {
 			return al, netip.PrefixFrom(netip.MustParseAddr(al.IP), pl.Prefix.Bits()), nil
@@ -108,7 +92,7 @@ func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocati
 	key := a.key(o)
 	for k := 0; k < maxProbes; k++ {
 		ip := candidate(pl, key, k)
-		if pl.excluded(ip) {
+		if pl.Excluded(ip) {
 			continue
 		}
 		if al, err := a.claim(ctx, network, pl, ip, o); err != nil || al != nil {
@@ -132,8 +116,8 @@ func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocati
 	size := pl.Size()
 	start := rand.Uint64N(size)
 	for i := uint64(0); i < size; i++ {
-		ip := nth(pl.First(), (start+i)%size)
-		if used[ip] || pl.excluded(ip) {
+		ip := iprange.Nth(pl.First(), (start+i)%size)
+		if used[ip] || pl.Excluded(ip) {
 			continue
 		}
 		if al, err := a.claim(ctx, network, pl, ip, o); err != nil || al != nil {
@@ -145,8 +129,8 @@ func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocati
 }
 
 func excludes(pl pool) []string {
-	out := make([]string, 0, len(pl.exclude))
-	for _, e := range pl.exclude {
+	out := make([]string, 0, len(pl.Exclude))
+	for _, e := range pl.Exclude {
 		out = append(out, e.String())
 	}
 	return out
@@ -207,7 +191,7 @@ func (a *Allocator) backoff(attempt int) {
 // Release frees the owner's allocations. With stable_identity the address stays reserved for the
 // pod (its container cleared) until GC finds the pod gone. Nothing to free is success.
 func (a *Allocator) Release(ctx context.Context, o Owner) error {
-	for _, pl := range a.conf.pools {
+	for _, pl := range a.conf.Pools {
 		network := a.conf.network(pl)
 		key := a.key(o)
 		found := false
@@ -259,7 +243,7 @@ func (a *Allocator) free(ctx context.Context, al *Allocation) error {
 // runtime's cni.dev/valid-attachments), keeping stable ones that wait for their pod.
 func (a *Allocator) GC(ctx context.Context, valid map[string]bool) (int, error) {
 	n := 0
-	for _, pl := range a.conf.pools {
+	for _, pl := range a.conf.Pools {
 		list, err := a.Store.List(ctx, a.conf.network(pl), "")
 		if err != nil {
 			return n, err

@@ -1,6 +1,7 @@
 package ipam
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,15 +21,22 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
 // env is one control plane for the package's tests, the plugin binary, a kubeconfig and a network
 // namespace to name in CNI_NETNS.
 var env struct {
 	bin, kubeconfig, netns string
-	dyn                    dynamic.Interface
+	// faultBin is the plugin built with faultpoints (internal/faultpoint).
+	faultBin string
+	// lacking is why the tests needing root and a control plane cannot run here ("" when they can).
+	lacking string
+	dyn     dynamic.Interface
 }
 
 func TestMain(m *testing.M) {
@@ -43,9 +51,8 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(os.Stderr, "pkg/ipam tests create a network namespace: run them as root (make test does in CI)")
-		return 1
+	if env.lacking = testenv.Lacks(true, true); env.lacking != "" {
+		return m.Run() // pure tests run; the others skip (or fail under MULTINET_REQUIRE_ENV=1)
 	}
 	e, err := testenv.Start()
 	if err != nil {
@@ -60,12 +67,15 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	env.bin = filepath.Join(dir, "multinet-ipam")
-	build := exec.Command("go", "build", "-o", env.bin, "./cmd/multinet-cni")
-	build.Dir = testenv.RepoRoot()
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build multinet-ipam:", err)
-		return 1
+	env.faultBin = filepath.Join(dir, "faults", "multinet-ipam")
+	for _, b := range []struct{ out, tags string }{{env.bin, ""}, {env.faultBin, faultpoint.Tag}} {
+		build := exec.Command("go", "build", "-tags", b.tags, "-o", b.out, "./cmd/multinet-cni")
+		build.Dir = testenv.RepoRoot()
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build multinet-ipam:", err)
+			return 1
+		}
 	}
 	if env.kubeconfig, err = e.KubeconfigFor(dir, "cni", "system:masters"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -121,7 +131,7 @@ func mustIP(t *testing.T, r cniRun) string {
 
 func count(t *testing.T, network string) int {
 	t.Helper()
-	list, err := env.dyn.Resource(GVR).Namespace("kube-system").List(context.Background(), metav1.ListOptions{LabelSelector: LabelNetwork + "=" + labelValue(network)})
+	list, err := env.dyn.Resource(gvr.IPAllocations).Namespace("kube-system").List(context.Background(), metav1.ListOptions{LabelSelector: LabelNetwork + "=" + labelValue(network)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,6 +139,7 @@ func count(t *testing.T, network string) int {
 }
 
 func TestAddDelIdempotentAcrossVersions(t *testing.T) {
+	testenv.Need(t, env.lacking)
 	for _, v := range []string{"0.3.1", "0.4.0", "1.0.0", "1.1.0"} {
 		t.Run(v, func(t *testing.T) {
 			net := "idem-" + strings.ReplaceAll(v, ".", "")
@@ -163,6 +174,7 @@ func TestAddDelIdempotentAcrossVersions(t *testing.T) {
 }
 
 func TestExclusionsAndExhaustion(t *testing.T) {
+	testenv.Need(t, env.lacking)
 	conf := netconf("1.0.0", `,"range":"10.61.0.0/29","exclude":["10.61.0.2/32"],"reserved":["10.61.0.5"],"network_name":"tiny"`)
 	got := map[string]bool{}
 	for i := 0; i < 4; i++ {
@@ -182,6 +194,7 @@ func TestExclusionsAndExhaustion(t *testing.T) {
 }
 
 func TestStableIdentity(t *testing.T) {
+	testenv.Need(t, env.lacking)
 	conf := netconf("1.0.0", `,"range":"10.62.0.0/16","network_name":"sts","stable_identity":true`)
 	first := mustIP(t, cni("ADD", conf, "sandbox-1", "db-0"))
 	if r := cni("DEL", conf, "sandbox-1", "db-0"); r.err != nil {
@@ -200,6 +213,7 @@ func TestStableIdentity(t *testing.T) {
 // hand out the same address (whereabouts' enable_overlapping_ranges, on by default); turned off, each
 // range is independent.
 func TestOverlappingRangesShareAddresses(t *testing.T) {
+	testenv.Need(t, env.lacking)
 	narrow := netconf("1.0.0", `,"range":"10.66.0.0/30"`)
 	wide := netconf("1.0.0", `,"range":"10.66.0.0/29"`)
 	got := map[string]bool{}
@@ -227,6 +241,7 @@ func TestOverlappingRangesShareAddresses(t *testing.T) {
 }
 
 func TestGC(t *testing.T) {
+	testenv.Need(t, env.lacking)
 	conf := netconf("1.1.0", `,"range":"10.63.0.0/24","network_name":"gc"`)
 	for i := 0; i < 5; i++ {
 		mustIP(t, cni("ADD", conf, fmt.Sprintf("g%d", i), fmt.Sprintf("p%d", i)))
@@ -240,39 +255,87 @@ func TestGC(t *testing.T) {
 	}
 }
 
-// TestKilledADDsLeaveNothingAfterGC kills plugin processes mid-ADD; a GC without them as valid
-// attachments leaves no allocation behind.
+// TestKilledADDsLeaveNothingAfterGC kills plugin processes mid-ADD at known stages (the binary is a
+// faultpoint build): half before they write anything, half right after their allocation is
+// recorded. Exactly the second half leaves allocations, and a GC without them as valid attachments
+// releases every one.
 func TestKilledADDsLeaveNothingAfterGC(t *testing.T) {
+	testenv.Need(t, env.lacking)
 	conf := netconf("1.1.0", `,"range":"10.64.0.0/16","network_name":"killed"`)
+	stages := []string{faultpoint.IPAMBeforeAllocate, faultpoint.IPAMAllocated}
+	const n = 40
 	var wg sync.WaitGroup
-	for i := 0; i < 40; i++ {
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(env.bin)
-			cmd.Env = []string{"CNI_COMMAND=ADD", fmt.Sprintf("CNI_CONTAINERID=k%d", i), "CNI_NETNS=" + env.netns, "CNI_IFNAME=net1", "CNI_PATH=/x"}
-			cmd.Stdin = strings.NewReader(conf)
-			if err := cmd.Start(); err != nil {
+			if err := killAt(conf, fmt.Sprintf("k%d", i), stages[i%2]); err != nil {
 				t.Error(err)
-				return
 			}
-			time.Sleep(time.Duration(i%20) * 8 * time.Millisecond)
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			_ = cmd.Wait()
 		}()
 	}
 	wg.Wait()
-	before := count(t, "killed")
-	if before == 0 {
-		t.Fatal("no killed ADD got as far as allocating: the test would prove nothing")
+	if t.Failed() {
+		return
 	}
-	t.Logf("%d of 40 killed ADDs had allocated", before)
+	if got := count(t, "killed"); got != n/2 {
+		t.Fatalf("%d allocations after killing %d ADDs before and %d after allocating, want %d", got, n/2, n/2, n/2)
+	}
 	gcConf := strings.Replace(conf, `"name":"data"`, `"name":"data","cni.dev/valid-attachments":[]`, 1)
 	if r := cni("GC", gcConf, "", ""); r.err != nil {
 		t.Fatalf("GC: %v %s", r.err, r.errOut)
 	}
-	if n := count(t, "killed"); n != 0 {
-		t.Fatalf("%d allocations leaked", n)
+	if got := count(t, "killed"); got != 0 {
+		t.Fatalf("%d allocations leaked", got)
+	}
+}
+
+// killAt runs an ADD for container, waits until the plugin says it holds at stage, and kills it.
+func killAt(conf, container, stage string) error {
+	cmd := exec.Command(env.faultBin)
+	cmd.Env = []string{"CNI_COMMAND=ADD", "CNI_CONTAINERID=" + container, "CNI_NETNS=" + env.netns, "CNI_IFNAME=net1", "CNI_PATH=/x",
+		faultpoint.Env + "=" + stage}
+	cmd.Stdin = strings.NewReader(conf)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	var said []string
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		said = append(said, lines.Text())
+		if lines.Text() == faultpoint.Said(stage) {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			break
+		}
+	}
+	err = cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		return fmt.Errorf("ADD %s ended (%v) before stage %s: %s", container, err, stage, strings.Join(said, "\n"))
+	}
+	return nil
+}
+
+// TestReleaseBuildHasNoFaultpoints: the plugin built without the faultpoint tag carries no trace of
+// the hook.
+func TestReleaseBuildHasNoFaultpoints(t *testing.T) {
+	testenv.Need(t, env.lacking)
+	data, err := os.ReadFile(env.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte(faultpoint.Env)) {
+		t.Fatalf("%s (a release build) contains %s", env.bin, faultpoint.Env)
+	}
+	faulty, err := os.ReadFile(env.faultBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(faulty, []byte(faultpoint.Env)) {
+		t.Fatalf("%s (a faultpoint build) lacks %s: this check would prove nothing", env.faultBin, faultpoint.Env)
 	}
 }
 
@@ -280,6 +343,7 @@ func TestKilledADDsLeaveNothingAfterGC(t *testing.T) {
 // intruder takes addresses at random (injected conflicts): 1000 distinct addresses, each
 // recorded once, none shared with the intruder; 10 rounds.
 func TestConcurrentProcesses(t *testing.T) {
+	testenv.Need(t, env.lacking)
 	for round := 0; round < 10; round++ {
 		network := fmt.Sprintf("conc-%d", round)
 		ctx, stop := context.WithCancel(context.Background())
@@ -328,7 +392,7 @@ func intrude(ctx context.Context, network string) int {
 	store := &Kube{Client: env.dyn, Namespace: "kube-system"}
 	n := 0
 	for i := 0; ctx.Err() == nil; i++ {
-		ip := nth(netip.MustParseAddr("10.70.0.1"), uint64((i*7919)%4000))
+		ip := iprange.Nth(netip.MustParseAddr("10.70.0.1"), uint64((i*7919)%4000))
 		err := store.Create(context.Background(), &Allocation{Name: objectName(network, ip.String()), Network: network, Range: "10.70.0.0/20",
 			IP: ip.String(), ContainerID: fmt.Sprintf("intruder-%d", i), IfName: "net1"})
 		if err == nil {

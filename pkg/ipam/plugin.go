@@ -16,6 +16,17 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
+)
+
+// Client-side rate limits of the node side: a plugin process makes a handful of requests; the node
+// agent serves every ADD and DEL of its node with one client.
+const (
+	PluginQPS   = 50
+	PluginBurst = 100
+	AgentQPS    = 200
+	AgentBurst  = 400
 )
 
 // Plugin is the multinet-ipam CNI plugin.
@@ -54,7 +65,7 @@ func (p Plugin) direct(conf *parsed) (*Allocator, context.Context, context.Cance
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("ipam: kubeconfig %s: %w", conf.Kubernetes.Kubeconfig, err)
 	}
-	cfg.QPS, cfg.Burst = 50, 100
+	cfg.QPS, cfg.Burst = PluginQPS, PluginBurst
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("ipam: API client: %w", err)
@@ -67,7 +78,7 @@ func (p Plugin) direct(conf *parsed) (*Allocator, context.Context, context.Cance
 // it says which ("agent" or "direct").
 func (p Plugin) allocate(conf *parsed, op string, o Owner) (netip.Prefix, string, error) {
 	if conf.AgentSocket != "" {
-		prefix, err := askAgent(conf.AgentSocket, AgentRequest{Op: op, Config: conf.Config, Owner: o}, p.timeout())
+		prefix, err := askAgent(conf.AgentSocket, AgentRequest{Op: op, Config: conf.Section, Owner: o}, p.timeout())
 		if !errors.Is(err, errAgentDown) {
 			return prefix, "agent", err
 		}
@@ -123,14 +134,16 @@ func (p Plugin) AddResult(args *skel.CmdArgs) (types.Result, error) {
 		return nil, err
 	}
 	o := owner(args)
+	faultpoint.Hold(faultpoint.IPAMBeforeAllocate)
 	prefix, via, err := p.allocate(conf, "allocate", o)
 	logLine(conf.LogFile, "ADD", via, o, prefix.String(), err)
 	if err != nil {
 		return nil, fmt.Errorf("ipam: %w", err)
 	}
+	faultpoint.Hold(faultpoint.IPAMAllocated)
 	ipc := &current.IPConfig{Address: net.IPNet{IP: prefix.Addr().AsSlice(), Mask: net.CIDRMask(prefix.Bits(), prefix.Addr().BitLen())}}
-	if conf.gateway.IsValid() && conf.gateway.Is4() == prefix.Addr().Is4() {
-		ipc.Gateway = conf.gateway.AsSlice()
+	if conf.GatewayAddr.IsValid() && conf.GatewayAddr.Is4() == prefix.Addr().Is4() {
+		ipc.Gateway = conf.GatewayAddr.AsSlice()
 	}
 	return &current.Result{CNIVersion: current.ImplementedSpecVersion, IPs: []*current.IPConfig{ipc}, Routes: conf.Routes}, nil
 }
@@ -185,7 +198,7 @@ func (p Plugin) Check(args *skel.CmdArgs) error {
 	}
 	defer cancel()
 	o := owner(args)
-	for _, pl := range conf.pools {
+	for _, pl := range conf.Pools {
 		list, err := alloc.Store.List(ctx, conf.network(pl), o.ContainerID)
 		if err != nil {
 			return fmt.Errorf("ipam: %w", err)
@@ -206,7 +219,7 @@ func (p Plugin) Status(args *skel.CmdArgs) error {
 		return types.NewError(types.ErrPluginNotAvailable, "ipam not ready", err.Error())
 	}
 	defer cancel()
-	if _, err := alloc.Store.List(ctx, conf.network(conf.pools[0]), "status-probe"); err != nil {
+	if _, err := alloc.Store.List(ctx, conf.network(conf.Pools[0]), "status-probe"); err != nil {
 		return types.NewError(types.ErrPluginNotAvailable, "ipam cannot reach its store", err.Error())
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
 // RangePreview is what an ADD would do in one range, computed without writing anything.
@@ -41,7 +43,7 @@ func Preview(netconf []byte, allocs []*Allocation, o Owner) ([]RangePreview, err
 	}
 	a := newAllocator(nil, conf)
 	var out []RangePreview
-	for _, pl := range conf.pools {
+	for _, pl := range conf.Pools {
 		network := conf.network(pl)
 		rp := RangePreview{Network: network, Range: pl.Prefix.String(), Capacity: pl.Size(), Exact: conf.StableIdentity && o.PodRef != ""}
 		used := map[netip.Addr]bool{}
@@ -57,12 +59,12 @@ func Preview(netconf []byte, allocs []*Allocation, o Owner) ([]RangePreview, err
 		}
 		rp.Used = uint64(len(used))
 		for k := 0; k < maxProbes && !rp.Next.IsValid(); k++ {
-			if ip := candidate(pl, a.key(o), k); !used[ip] && !pl.excluded(ip) {
+			if ip := candidate(pl, a.key(o), k); !used[ip] && !pl.Excluded(ip) {
 				rp.Next = ip
 			}
 		}
 		for i := uint64(0); i < pl.Size() && !rp.Next.IsValid(); i++ {
-			if ip := nth(pl.First(), i); !used[ip] && !pl.excluded(ip) {
+			if ip := iprange.Nth(pl.First(), i); !used[ip] && !pl.Excluded(ip) {
 				rp.Next, rp.Exact = ip, false
 			}
 		}

@@ -10,13 +10,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-)
 
-// GVR is the IPAllocation resource.
-var GVR = schema.GroupVersionResource{Group: "ipam.multinet.io", Version: "v1alpha1", Resource: "ipallocations"}
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
+)
 
 // Labels on IPAllocation objects.
 const (
@@ -63,7 +61,9 @@ type Kube struct {
 	Namespace string
 }
 
-func (k *Kube) res() dynamic.ResourceInterface { return k.Client.Resource(GVR).Namespace(k.Namespace) }
+func (k *Kube) res() dynamic.ResourceInterface {
+	return k.Client.Resource(gvr.IPAllocations).Namespace(k.Namespace)
+}
 
 // labelValue turns any string into a label value (hashed when too long or not label-safe).
 func labelValue(s string) string {
@@ -104,7 +104,7 @@ func (a *Allocation) object() *unstructured.Unstructured {
 		labels[LabelPod] = labelValue(a.PodRef)
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": GVR.GroupVersion().String(), "kind": "IPAllocation",
+		"apiVersion": gvr.IPAllocations.GroupVersion().String(), "kind": "IPAllocation",
 		"metadata": map[string]any{"name": a.Name, "labels": labels},
 		"spec": map[string]any{"network": a.Network, "range": a.Range, "ip": a.IP, "containerID": a.ContainerID,
 			"podRef": a.PodRef, "ifName": a.IfName, "stable": a.Stable},

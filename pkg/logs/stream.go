@@ -169,7 +169,7 @@ func discover(ctx context.Context, pods *Pods, node, confDir string) (logtail.Pa
 	return paths, nil
 }
 
-// multusPodLogs falls back to the logtail.Multus daemon pods' container logs on node.
+// multusPodLogs falls back to the Multus daemon pods' container logs on node.
 func multusPodLogs(ctx context.Context, pods *Pods, r Request, node string, out *Printer) error {
 	list, err := pods.Client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
 	if err != nil {
@@ -181,14 +181,14 @@ func multusPodLogs(ctx context.Context, pods *Pods, r Request, node string, out 
 			continue
 		}
 		found = true
-		out.Note(node, fmt.Sprintf("logtail.Multus file logging is off (no logFile in its config); showing pod %s/%s's container logs", p.Namespace, p.Name))
+		out.Note(node, fmt.Sprintf("Multus file logging is off (no logFile in its config); showing pod %s/%s's container logs", p.Namespace, p.Name))
 		sub := &Pods{Client: pods.Client, Namespace: p.Namespace}
 		if err := stream(ctx, sub, p.Name, p.Spec.Containers[0].Name, logtail.Multus, node, r, out); err != nil {
 			return err
 		}
 	}
 	if !found {
-		out.Note(node, "logtail.Multus writes no log file (no logFile in its config) and runs no daemon pod here; set \"logFile\" in the logtail.Multus config to read it")
+		out.Note(node, "Multus writes no log file (no logFile in its config) and runs no daemon pod here; set \"logFile\" in the Multus config to read it")
 	}
 	return nil
 }

@@ -2,16 +2,13 @@ package topology
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/charmbracelet/x/exp/golden"
+)
 
 func TestGoldenFromDemoScenario(t *testing.T) {
 	snap, err := fixtures.DemoScenario(t).Snapshot()
@@ -23,26 +20,12 @@ func TestGoldenFromDemoScenario(t *testing.T) {
 		t.Fatalf("graph: nodes %v, n3 %v", g.Nodes, g.Networks["cnf/n3"])
 	}
 	outputs := map[string]func() string{
-		"scenario.dot":     func() string { var b bytes.Buffer; _ = WriteDOT(&b, g); return b.String() },
-		"scenario.mermaid": func() string { var b bytes.Buffer; _ = WriteMermaid(&b, g); return b.String() },
-		"scenario.txt":     func() string { return Text(g) },
+		"dot":     func() string { var b bytes.Buffer; _ = WriteDOT(&b, g); return b.String() },
+		"mermaid": func() string { var b bytes.Buffer; _ = WriteMermaid(&b, g); return b.String() },
+		"txt":     func() string { return Text(g) },
 	}
 	for name, render := range outputs {
-		got := render()
-		path := filepath.Join("testdata", name)
-		if *update {
-			_ = os.MkdirAll("testdata", 0o755)
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != string(want) {
-			t.Errorf("%s differs:\n%s", name, got)
-		}
+		t.Run(name, func(t *testing.T) { golden.RequireEqual(t, render()) })
 	}
 }
 

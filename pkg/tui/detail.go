@@ -63,7 +63,7 @@ func (m Model) detailLines() []string {
 		}
 		out = append(out, "  "+in.Network+": "+n.Config.String())
 		if n.Config.IPAM != nil {
-			for _, r := range n.Config.IPAM.Ranges {
+			for _, r := range n.Config.IPAM.Pools {
 				for _, pool := range m.data.Pools {
 					if pool.Range == r.Prefix && pool.Capacity > 0 {
 						out = append(out, fmt.Sprintf("    pool %s/%s %s", pool.Namespace, pool.Name, bar(pool.Used, pool.Capacity, 20)))

@@ -269,7 +269,7 @@ func (m Model) poolBar(n *doctor.NAD, width int) string {
 	if n.Config.IPAM == nil {
 		return "-"
 	}
-	for _, r := range n.Config.IPAM.Ranges {
+	for _, r := range n.Config.IPAM.Pools {
 		for _, p := range m.data.Pools {
 			if p.Range == r.Prefix && p.Capacity > 0 {
 				return bar(p.Used, p.Capacity, width)

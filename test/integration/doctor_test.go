@@ -116,6 +116,7 @@ func doctorCodes(t *testing.T, kubeconfig string, args ...string) ([]string, doc
 }
 
 func TestDoctorAgainstAPIServer(t *testing.T) {
+	testenv.Need(t, s.lacking)
 	env, err := testenv.Start("test/crds")
 	if err != nil {
 		t.Fatal(err)

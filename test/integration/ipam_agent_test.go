@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -8,13 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 )
 
 // startAgent runs the real binary's IPAM server (multinet-cni node serve) on socket.
@@ -25,18 +28,28 @@ func startAgent(t *testing.T, socket string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(link, "node", "serve", "--kubeconfig", s.kubeconfig, "--socket", socket)
-	cmd.Stderr = os.Stderr
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(socket); err == nil {
+	lines := bufio.NewScanner(stderr)
+	var said []string
+	for lines.Scan() {
+		if lines.Text() == ipam.ServingLine(socket) {
+			go func() { // keep draining so the agent never blocks on a full pipe
+				for lines.Scan() {
+					fmt.Fprintln(os.Stderr, lines.Text())
+				}
+			}()
 			return cmd
 		}
-		time.Sleep(50 * time.Millisecond)
+		said = append(said, lines.Text())
 	}
-	t.Fatal("agent socket never appeared")
+	t.Fatalf("agent exited before serving:\n%s", strings.Join(said, "\n"))
 	return nil
 }
 
@@ -44,6 +57,7 @@ func startAgent(t *testing.T, socket string) *exec.Cmd {
 // (the plugin's own kubeconfig is not even readable); its errors come back unchanged; when the
 // agent is gone, the plugin allocates by itself.
 func TestIPAMThroughAgent(t *testing.T) {
+	testenv.Need(t, s.lacking)
 	netns := netnstest.ForTest(t)
 	socket := filepath.Join(t.TempDir(), "agent.sock")
 	agent := startAgent(t, socket)
@@ -53,7 +67,7 @@ func TestIPAMThroughAgent(t *testing.T) {
 	unreadable := filepath.Join(t.TempDir(), "no-such-kubeconfig")
 	dyn := dynamic.NewForConfigOrDie(s.env.Config)
 	count := func() int {
-		list, err := dyn.Resource(ipam.GVR).Namespace("kube-system").List(context.Background(), metav1.ListOptions{LabelSelector: ipam.LabelNetwork + "=agent-it"})
+		list, err := dyn.Resource(gvr.IPAllocations).Namespace("kube-system").List(context.Background(), metav1.ListOptions{LabelSelector: ipam.LabelNetwork + "=agent-it"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,8 @@
-package status
+package cmd
 
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,12 +11,15 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
+
+	"github.com/charmbracelet/x/exp/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+// seeds is the dump of the annotation examples of ../shared/seeds (internal/fixtures).
+const seeds = "../../internal/fixtures/testdata/seeds.yaml"
 
-// run executes one status run against a file and returns stdout.
-func run(t *testing.T, o *Options, args ...string) (string, error) {
+// runStatus executes one status run against a file and returns stdout.
+func runStatus(t *testing.T, o *StatusOptions, args ...string) (string, error) {
 	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
 	o.IOStreams = streams
@@ -31,24 +33,14 @@ func run(t *testing.T, o *Options, args ...string) (string, error) {
 	return out.String() + errOut.String(), err
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".golden")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
+// statusOf is a status run of file in format output.
+func statusOf(file, output string, set ...func(*StatusOptions)) *StatusOptions {
+	o := &StatusOptions{Output: output}
+	o.Filename = file
+	for _, f := range set {
+		f(o)
 	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/status -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s:\n%s", name, path, got)
-	}
+	return o
 }
 
 func TestGoldenFromSeeds(t *testing.T) {
@@ -69,31 +61,32 @@ func TestGoldenFromSeeds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := &Options{Filename: "testdata/seeds.yaml", Output: tt.output, Legacy: tt.legacy}
-			got, err := run(t, o, tt.args...)
+			o := statusOf(seeds, tt.output, func(o *StatusOptions) { o.Legacy = tt.legacy })
+			got, err := runStatus(t, o, tt.args...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, got)
+			golden.RequireEqual(t, got)
 		})
 	}
 }
 
 func TestStdinDump(t *testing.T) {
-	data, err := os.ReadFile("testdata/seeds.yaml")
+	data, err := os.ReadFile(seeds)
 	if err != nil {
 		t.Fatal(err)
 	}
 	streams, in, out, _ := genericiooptions.NewTestIOStreams()
 	in.Write(data)
-	o := &Options{IOStreams: streams, Filename: "-", Output: "json"}
+	o := statusOf("-", "json")
+	o.IOStreams = streams
 	if err := o.Complete(nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := o.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	fromFile, err := run(t, &Options{Filename: "testdata/seeds.yaml", Output: "json"})
+	fromFile, err := runStatus(t, statusOf(seeds, "json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,24 +106,24 @@ func TestErrors(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		o       *Options
+		o       *StatusOptions
 		args    []string
 		wantErr string
 		usage   bool
 	}{
-		{"bad output", &Options{Filename: "testdata/seeds.yaml", Output: "xml"}, nil, `--output "xml" is not supported`, true},
-		{"legacy rejects yaml", &Options{Filename: "testdata/seeds.yaml", Output: "yaml", Legacy: true}, nil, "one of: text|wide|json", true},
-		{"not a pod", &Options{Filename: "testdata/seeds.yaml", Output: "table"}, []string{"deploy/x"}, "only pods are supported", true},
-		{"unknown pod", &Options{Filename: "testdata/seeds.yaml", Output: "table"}, []string{"nope"}, `pod "nope" not found in testdata/seeds.yaml`, false},
-		{"missing file", &Options{Filename: filepath.Join(dir, "absent.yaml"), Output: "table"}, nil, "open --filename", false},
-		{"not yaml", &Options{Filename: write("bad.yaml", "kind: [\n"), Output: "table"}, nil, "document 1", false},
-		{"no kind", &Options{Filename: write("nokind.yaml", "metadata: {name: x}\n"), Output: "table"}, nil, "has no kind", false},
-		{"bad label selector", &Options{Filename: "testdata/seeds.yaml", Output: "table", LabelSelector: "a=(b"}, nil, "--selector", true},
-		{"field selector offline", &Options{Filename: "testdata/seeds.yaml", Output: "table", FieldSelector: "spec.nodeName=x"}, nil, "--field-selector cannot be used with --filename", true},
+		{"bad output", statusOf(seeds, "xml"), nil, `--output "xml" is not supported`, true},
+		{"legacy rejects yaml", statusOf(seeds, "yaml", func(o *StatusOptions) { o.Legacy = true }), nil, "one of: text|wide|json", true},
+		{"not a pod", statusOf(seeds, "table"), []string{"deploy/x"}, "only pods are supported", true},
+		{"unknown pod", statusOf(seeds, "table"), []string{"nope"}, `pod "nope" not found in ` + seeds, false},
+		{"missing file", statusOf(filepath.Join(dir, "absent.yaml"), "table"), nil, "open --filename", false},
+		{"not yaml", statusOf(write("bad.yaml", "kind: [\n"), "table"), nil, "document 1", false},
+		{"no kind", statusOf(write("nokind.yaml", "metadata: {name: x}\n"), "table"), nil, "has no kind", false},
+		{"bad label selector", statusOf(seeds, "table", func(o *StatusOptions) { o.LabelSelector = "a=(b" }), nil, "--selector", true},
+		{"field selector offline", statusOf(seeds, "table", func(o *StatusOptions) { o.FieldSelector = "spec.nodeName=x" }), nil, "--field-selector cannot be used with --filename", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := run(t, tt.o, tt.args...)
+			_, err := runStatus(t, tt.o, tt.args...)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
 			}
@@ -150,12 +143,31 @@ func TestEmptyDumpSaysSo(t *testing.T) {
 	if err := os.WriteFile(p, []byte("apiVersion: v1\nkind: List\nitems: []\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := run(t, &Options{Filename: p, Output: "table"})
+	got, err := runStatus(t, statusOf(p, "table"))
 	if err != nil || !strings.Contains(got, "No pods found") {
 		t.Fatalf("got %q, %v", got, err)
 	}
-	got, err = run(t, &Options{Filename: p, Output: "json"})
+	got, err = runStatus(t, statusOf(p, "json"))
 	if err != nil || !bytes.Contains([]byte(got), []byte(`"pods": []`)) {
 		t.Fatalf("json of no pods = %q, %v", got, err)
+	}
+}
+
+func TestDoctorColorFollowsNOCOLORAndTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	o := &DoctorOptions{}
+	o.Out = &buf
+	if st := o.styles(); st.Error != nil {
+		t.Error("colour for a non-terminal writer")
+	}
+	on := true
+	o.Color = &on
+	if st := o.styles(); st.Error == nil || !strings.Contains(st.Error("x"), "\x1b[") {
+		t.Error("--color forced on gave no colour")
+	}
+	t.Setenv("NO_COLOR", "1")
+	o.Color = nil
+	if st := o.styles(); st.Error != nil {
+		t.Error("colour despite NO_COLOR")
 	}
 }

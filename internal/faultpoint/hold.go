@@ -1,0 +1,21 @@
+//go:build multinet_faultpoints
+
+package faultpoint
+
+import (
+	"fmt"
+	"os"
+	"time"
+)
+
+// Hold stops the process at stage when $MULTINET_FAULTPOINT names it: it writes
+// "faultpoint: STAGE" to stderr and sleeps until killed.
+func Hold(stage string) {
+	if os.Getenv(Env) != stage {
+		return
+	}
+	fmt.Fprintln(os.Stderr, Said(stage))
+	for {
+		time.Sleep(time.Hour)
+	}
+}

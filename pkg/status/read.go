@@ -1,0 +1,52 @@
+package status
+
+import (
+	"context"
+	"strings"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/selection"
+)
+
+// FromDump builds the model of the selected pods of the selection's dump file.
+func FromDump(sel selection.Selection) ([]inspect.Pod, error) {
+	snap, err := sel.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return inspect.Inspect(snap), nil
+}
+
+// FromCluster lists the selected pods, inspects them once, then (withNADs) reads the NADs their
+// networks name (all of them at once for an all-namespace query) and adds the config summaries.
+func FromCluster(ctx context.Context, c *cluster.Clients, sel selection.Selection, withNADs bool) ([]inspect.Pod, error) {
+	q := sel.Query()
+	metas, err := c.Pods().List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	pods := inspect.Inspect(inspect.Snapshot{Pods: metas})
+	if withNADs {
+		inspect.DescribeNetworks(pods, c.NADs().Read(ctx, nadNamespaces(pods, q.Namespace)))
+	}
+	return pods, nil
+}
+
+// nadNamespaces says which namespaces to list NADs in: all at once for an all-namespace query, else
+// those the pods refer to.
+func nadNamespaces(pods []inspect.Pod, namespace string) []string {
+	if namespace == "" {
+		return []string{""}
+	}
+	seen := map[string]bool{}
+	var namespaces []string
+	for _, k := range inspect.ReferencedNADs(pods) {
+		ns, _, _ := strings.Cut(k, "/")
+		if !seen[ns] {
+			seen[ns] = true
+			namespaces = append(namespaces, ns)
+		}
+	}
+	return namespaces
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # bench-attach.sh: 30 pods with one extra network created at once on the local real node
 # (hack/node.sh), timed until all are Ready and until all are deleted with their pool empty:
-# multinet-macvlan + multinet-ipam vs containernetworking macvlan v1.9.1 + whereabouts v0.9.3, both
-# under the same Multus thin v4.2.3, and a floor: the same pods with no extra network at all. Rounds
+# multinet-macvlan + multinet-ipam vs containernetworking macvlan + whereabouts (versions pinned in
+# go.mod and hack/testbin/whereabouts/go.mod), both under the same Multus, and a floor: the same pods with no extra network at all. Rounds
 # alternate between the stacks. Needs root.
 #
 #   ROUNDS=3 PODS=30 hack/bench-attach.sh     (the node stays up; stop it with hack/node.sh down _out/bench-node)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+log_tag=bench-attach; . "$(dirname "$0")/lib.sh"
+plugins=$(cd "$root" && go list -m -f '{{.Version}}' github.com/containernetworking/plugins) # pinned in go.mod
 dir=${NODE_DIR:-$root/_out/bench-node}
 rounds=${ROUNDS:-3}
 pods=${PODS:-30}
@@ -86,4 +87,4 @@ for r in $(seq "$rounds"); do
   run ref "$r"
   run none "$r"
 done
-echo "bench-attach: ours = multinet-macvlan + multinet-ipam; ref = macvlan v1.9.1 + whereabouts v0.9.3; none = no extra network (the node's floor); node stays up: hack/node.sh down $dir" >&2
+echo "bench-attach: ours = multinet-macvlan + multinet-ipam; ref = macvlan $plugins + whereabouts $(pin whereabouts github.com/k8snetworkplumbingwg/whereabouts); none = no extra network (the node's floor); node stays up: hack/node.sh down $dir" >&2

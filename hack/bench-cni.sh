@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench-cni.sh: 100 ADD/DEL cycles through libcni in real network namespaces (the master is one end of
 # a veth pair the bench creates and removes; nothing touches eth0): multinet-macvlan + multinet-ipam
-# (against a local control plane) vs the reference macvlan v1.9.1 + host-local. Needs root.
+# (against a local control plane) vs the reference macvlan + host-local (the version go.mod pins). Needs root.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+log_tag=bench-cni; . "$(dirname "$0")/lib.sh"
+plugins=$(cd "$root" && go list -m -f '{{.Version}}' github.com/containernetworking/plugins) # pinned in go.mod
 n=${N:-100}
 dir=$root/_out/bench-cni
 "$root/hack/cluster.sh" up "$dir"
@@ -25,5 +26,5 @@ echo "| plugins | cycles | ADD p50 | ADD p99 | DEL p50 | DEL p99 |"
 echo "|---|---|---|---|---|---|"
 "$dir/bench" cni -bin "$bin" -n "$n" -label "multinet-macvlan + multinet-ipam (node agent, as installed)" -conflist "$viaagent"
 "$dir/bench" cni -bin "$bin" -n "$n" -label "multinet-macvlan + multinet-ipam (no agent)" -conflist "$ours"
-"$dir/bench" cni -bin "$bin" -n "$n" -label "macvlan v1.9.1 + host-local (reference)" -conflist "$ref"
+"$dir/bench" cni -bin "$bin" -n "$n" -label "macvlan $plugins + host-local (reference)" -conflist "$ref"
 echo "bench-cni: the control plane keeps running; stop it with: hack/cluster.sh down $dir" >&2

@@ -8,6 +8,19 @@ const (
 	IPAMAllocated = "ipam-add-allocated"
 )
 
+// Stages of `kubectl multinet logs` on a node.
+const (
+	// LogsDiscoveryPod is after the debug pod that reads the node's CNI configs is created.
+	LogsDiscoveryPod = "logs-discovery-pod"
+	// LogsTailPod is after the debug pod that tails the log files is created.
+	LogsTailPod = "logs-tail-pod"
+	// LogsStreaming is after the tail pod started, before its log is read.
+	LogsStreaming = "logs-streaming"
+)
+
+// LogsStages are the stages of logs in order.
+var LogsStages = []string{LogsDiscoveryPod, LogsTailPod, LogsStreaming}
+
 // Tag is the build tag that turns the marks on.
 const Tag = "multinet_faultpoints"
 

@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipamconf"
 )
 
 // Plan is the explained attach path of one pod.
@@ -244,8 +245,9 @@ func explainIPAM(m *doctor.Model, pod *inspect.Pod, nad *doctor.NAD, ifName stri
 		usage := m.PoolUsage()
 		for _, r := range c.Pools {
 			plan := RangePlan{Range: r.Prefix.String(), Capacity: r.Capacity()}
+			name := ipamconf.PoolName(c.NetworkName, r.Prefix) // whereabouts' IPPool for this network and range
 			for _, u := range usage {
-				if u.Range == r.Prefix {
+				if u.Kind == "IPPool" && u.Name == name {
 					plan.Used, plan.Capacity = u.Used, u.Capacity
 				}
 			}

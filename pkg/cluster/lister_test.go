@@ -14,12 +14,13 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // TestListStrategiesAgree checks, against a real apiserver, that the paired metadata+Table list and
 // the Table-with-metadata fallback return the same pods, across pages, namespaces and selectors.
 func TestListStrategiesAgree(t *testing.T) {
-	testenv.Need(t, testenv.Lacks(false, true))
+	testneeds.Need(t, testneeds.Lacks(false, true))
 	env, err := testenv.Start()
 	if err != nil {
 		t.Fatal(err)

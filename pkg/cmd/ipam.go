@@ -27,6 +27,12 @@ type IPAMOptions struct {
 	store   *ipam.Kube
 }
 
+// Complete connects (the subcommands without arguments).
+func (o *IPAMOptions) Complete([]string) error { return o.connect() }
+
+// Validate has nothing to check (the subcommands without settings to check).
+func (o *IPAMOptions) Validate() error { return nil }
+
 // connect builds the clients and the allocation store.
 func (o *IPAMOptions) connect() error {
 	c, err := cluster.Connect(o.Getter)
@@ -63,9 +69,6 @@ type IPAMUsageOptions struct {
 	*IPAMOptions
 	Output string
 }
-
-// Complete connects.
-func (o *IPAMUsageOptions) Complete([]string) error { return o.connect() }
 
 // Validate checks the output format.
 func (o *IPAMUsageOptions) Validate() error { return validateOutput(o.Output, "table", "json") }
@@ -129,12 +132,6 @@ type IPAMGCOptions struct {
 	*IPAMOptions
 	DryRun bool
 }
-
-// Complete connects.
-func (o *IPAMGCOptions) Complete([]string) error { return o.connect() }
-
-// Validate has nothing to check.
-func (o *IPAMGCOptions) Validate() error { return nil }
 
 // Run releases (or with DryRun lists) the allocations whose pod is gone.
 func (o *IPAMGCOptions) Run(ctx context.Context) error {
@@ -200,9 +197,6 @@ func (o *IPAMImportOptions) Complete(args []string) error {
 	o.pool, o.namespace = name, ns
 	return o.connect()
 }
-
-// Validate has nothing to check.
-func (o *IPAMImportOptions) Validate() error { return nil }
 
 // Run copies the pool's allocations.
 func (o *IPAMImportOptions) Run(ctx context.Context) error {

@@ -12,14 +12,14 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // TestIPvlanSlavesPing runs in a QEMU guest with Debian's cloud kernel (make vmtest): two ipvlan
 // slaves of one master, in two namespaces, in each mode that passes traffic between slaves, must
 // ping each other.
 func TestIPvlanSlavesPing(t *testing.T) {
-	testenv.Need(t, lacking)
+	testneeds.Need(t, lacking)
 	p := Plugin{Kind: IPvlan}
 	for _, mode := range []string{"l2", "l3", "l3s"} {
 		t.Run(mode, func(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // cniPath holds the IPAM plugins the tests delegate to. testutils' Cmd* helpers clear CNI_PATH
@@ -39,7 +39,7 @@ func withPath(f func() error) func() error {
 var lacking string
 
 func TestMain(m *testing.M) {
-	if lacking = testenv.Lacks(true, false); lacking != "" {
+	if lacking = testneeds.Lacks(true, false); lacking != "" {
 		os.Exit(m.Run()) // every test skips (or fails under MULTINET_REQUIRE_ENV=1)
 	}
 	if prebuilt := os.Getenv("MULTINET_TEST_CNI_PATH"); prebuilt != "" {
@@ -152,7 +152,7 @@ func macvlanConf(version, extra, ipam string) string {
 const staticIPAM = `{"type":"static","addresses":[{"address":"10.9.0.5/24","gateway":"10.9.0.1"}],"routes":[{"dst":"192.168.0.0/16"}]}`
 
 func TestMacvlanAcrossSpecVersions(t *testing.T) {
-	testenv.Need(t, lacking)
+	testneeds.Need(t, lacking)
 	p := Plugin{Kind: Macvlan}
 	for _, v := range []string{"0.3.1", "0.4.0", "1.0.0", "1.1.0"} {
 		t.Run(v, func(t *testing.T) {
@@ -237,7 +237,7 @@ func withPrevResult(t *testing.T, conf string, res *current.Result, v string) st
 }
 
 func TestMacvlanFailuresLeaveNothingBehind(t *testing.T) {
-	testenv.Need(t, lacking)
+	testneeds.Need(t, lacking)
 	p := Plugin{Kind: Macvlan}
 	tests := []struct {
 		name, conf, wantErr string
@@ -276,7 +276,7 @@ func TestMacvlanFailuresLeaveNothingBehind(t *testing.T) {
 }
 
 func TestMasterDefaultsToDefaultRouteInterface(t *testing.T) {
-	testenv.Need(t, lacking)
+	testneeds.Need(t, lacking)
 	l := newLab(t)
 	err := l.host.Do(func(ns.NetNS) error {
 		link, err := netlinksafe.LinkByName(master)
@@ -313,7 +313,7 @@ func TestMasterDefaultsToDefaultRouteInterface(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
-	testenv.Need(t, lacking)
+	testneeds.Need(t, lacking)
 	l := newLab(t)
 	p := Plugin{Kind: Macvlan}
 	run := func(conf string) error {
@@ -331,7 +331,7 @@ func TestStatus(t *testing.T) {
 }
 
 func TestLoadConf(t *testing.T) {
-	testenv.Need(t, lacking)
+	testneeds.Need(t, lacking)
 	for _, tt := range []struct {
 		kind    Kind
 		conf    string

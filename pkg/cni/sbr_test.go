@@ -13,7 +13,7 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
 
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // primaryNetwork gives the container an eth0 like seed 002's: 192.168.0.10/32, the gateway
@@ -101,7 +101,7 @@ func (l *lab) addList(t *testing.T, conflist string) {
 // its gateway on net1 with the pod's default route left on eth0, and with sbr chained, net1's
 // routes moved to table 100 with a default route via the IPAM gateway.
 func TestRoutesAsSeed002(t *testing.T) {
-	testenv.Need(t, lacking)
+	testneeds.Need(t, lacking)
 	const ipam = `"ipam":{"type":"static","addresses":[{"address":"21.0.111.1/21","gateway":"21.0.111.254"}]%s}`
 	macvlan := `{"type":"multinet-macvlan","master":"` + master + `","mode":"bridge",` + ipam + `}`
 

@@ -42,7 +42,8 @@ type Model struct {
 	APIGroups map[string]bool
 	// NamespaceIsolation is Multus' namespaceIsolation setting, when a Multus config was read.
 	NamespaceIsolation bool
-	// GlobalNamespaces are the namespaces whose NADs any pod may use under namespaceIsolation.
+	// GlobalNamespaces are the namespaces whose NADs any pod may use under namespaceIsolation
+	// (Multus' globalNamespaces; "default" when unset).
 	GlobalNamespaces []string
 }
 
@@ -89,7 +90,8 @@ const (
 
 // NewModel returns an empty model.
 func NewModel() *Model {
-	return &Model{have: map[Input]bool{}, podByKey: map[string]*inspect.Pod{}, nadByKey: map[string]*NAD{}, APIGroups: map[string]bool{}}
+	return &Model{have: map[Input]bool{}, podByKey: map[string]*inspect.Pod{}, nadByKey: map[string]*NAD{}, APIGroups: map[string]bool{},
+		GlobalNamespaces: GlobalNamespaces("")}
 }
 
 // Mark says input was read completely.
@@ -201,6 +203,19 @@ func appendConverted[T any](list []*T, u *unstructured.Unstructured) ([]*T, erro
 	return append(list, t), nil
 }
 
+// GlobalNamespaces reads Multus' globalNamespaces as Multus does (pkg/types/conf.go, LoadNetConf):
+// a comma-separated list, each entry trimmed, replacing the default; unset or empty, only "default".
+func GlobalNamespaces(raw string) []string {
+	if raw == "" {
+		return []string{"default"}
+	}
+	out := strings.Split(raw, ",")
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
+	}
+	return out
+}
+
 // readMultusConfig takes namespaceIsolation and globalNamespaces from a Multus daemon ConfigMap.
 func (m *Model) readMultusConfig(u *unstructured.Unstructured) {
 	if !strings.Contains(u.GetName(), "multus") {
@@ -214,7 +229,7 @@ func (m *Model) readMultusConfig(u *unstructured.Unstructured) {
 		}
 		m.NamespaceIsolation = m.NamespaceIsolation || cfg.NamespaceIsolation
 		if cfg.GlobalNamespaces != "" {
-			m.GlobalNamespaces = strings.Split(cfg.GlobalNamespaces, ",")
+			m.GlobalNamespaces = GlobalNamespaces(cfg.GlobalNamespaces)
 		}
 	}
 }

@@ -75,7 +75,7 @@ func checkCrossNamespace(m *Model, r *Reporter) {
 	for i := range m.Pods {
 		p := &m.Pods[i]
 		for _, req := range p.Requests {
-			if req.Namespace == "" || req.Namespace == p.Namespace || m.NamespaceIsolation && contains(m.GlobalNamespaces, req.Namespace) {
+			if req.Namespace == "" || req.Namespace == p.Namespace || contains(m.GlobalNamespaces, req.Namespace) {
 				continue
 			}
 			msg := "requests network %s from namespace %s; allowed now, refused once Multus namespaceIsolation is on"

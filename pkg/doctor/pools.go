@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipamconf"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
@@ -40,6 +41,8 @@ type slot struct {
 // its capacity resolved.
 type pool struct {
 	object Object
+	// key identifies the pool the way its IPAM does (see poolKey).
+	key    string
 	prefix netip.Prefix
 	// capacity is the number of allocatable addresses (from the NAD's bounds when one matches).
 	capacity uint64
@@ -59,7 +62,8 @@ func (m *Model) pools() []pool {
 			continue
 		}
 		obj := Object{Kind: "IPPool", Namespace: p.Namespace, Name: p.Name}
-		pl := pool{object: obj, prefix: r.Prefix, capacity: m.capacityOf(r), gcHint: "kubectl multinet ipam gc releases it (or wait for whereabouts' reconciler)"}
+		key := "whereabouts:" + p.Name
+		pl := pool{object: obj, key: key, prefix: r.Prefix, capacity: m.capacityOf(key, r), gcHint: "kubectl multinet ipam gc releases it (or wait for whereabouts' reconciler)"}
 		offsets := make([]string, 0, len(p.Spec.Allocations))
 		for off := range p.Spec.Allocations {
 			offsets = append(offsets, off)
@@ -86,10 +90,10 @@ func (m *Model) multinetPools() []pool {
 		if err != nil || ierr != nil {
 			continue
 		}
-		key := a.Spec.Network + "|" + r.Prefix.String()
+		key := multinetKey(a.Spec.Network, r.Prefix)
 		pl := byKey[key]
 		if pl == nil {
-			pl = &pool{object: m.multinetPoolObject(a.Spec.Network, r.Prefix), prefix: r.Prefix, capacity: m.capacityOf(r),
+			pl = &pool{object: m.multinetPoolObject(a.Spec.Network, r.Prefix), key: key, prefix: r.Prefix, capacity: m.capacityOf(key, r),
 				gcHint: "kubectl multinet ipam gc releases it (the runtime's CNI GC does too)"}
 			byKey[key] = pl
 			keys = append(keys, key)
@@ -125,15 +129,32 @@ func (m *Model) multinetPoolObject(network string, prefix netip.Prefix) Object {
 	return Object{Kind: "Network", Name: prefix.String()}
 }
 
-// capacityOf is what a range can hand out: the pool a whereabouts-like NAD declares on the same
-// prefix (its bounds and exclusions), else the whole range.
-func (m *Model) capacityOf(r iprange.Range) uint64 {
+// poolKey is the pool a NAD's range lives in, as its IPAM names it: whereabouts' IPPool name
+// (network_name and the normalised range), or multinet-ipam's network key and range; "" for other
+// IPAMs.
+func poolKey(c *inspect.IPAMConfig, pl iprange.Pool) string {
+	switch c.Type {
+	case "whereabouts":
+		return "whereabouts:" + ipamconf.PoolName(c.NetworkName, pl.Prefix)
+	case ipamconf.Multinet:
+		return multinetKey(c.NetworkKey(pl), pl.Prefix)
+	}
+	return ""
+}
+
+func multinetKey(network string, prefix netip.Prefix) string {
+	return "multinet:" + network + "|" + prefix.Masked().String()
+}
+
+// capacityOf is what the pool key names can hand out: the pool a NAD declares for it (its bounds
+// and exclusions), else the whole range.
+func (m *Model) capacityOf(key string, r iprange.Range) uint64 {
 	for _, n := range m.NADs {
-		if n.Config.IPAM == nil || !whereaboutsLike[n.Config.IPAM.Type] {
+		if n.Config.IPAM == nil {
 			continue
 		}
 		for _, pl := range n.Config.IPAM.Pools {
-			if pl.Prefix == r.Prefix {
+			if poolKey(n.Config.IPAM, pl) == key {
 				return pl.Capacity()
 			}
 		}
@@ -143,16 +164,17 @@ func (m *Model) capacityOf(r iprange.Range) uint64 {
 
 // PoolUsage is how full one IP pool is.
 type PoolUsage struct {
-	Namespace, Name string
-	Range           netip.Prefix
-	Used, Capacity  uint64
+	// Kind is IPPool (whereabouts) or the object that names a multinet-ipam network.
+	Kind, Namespace, Name string
+	Range                 netip.Prefix
+	Used, Capacity        uint64
 }
 
 // PoolUsage lists the use of every pool whose range parses, by range.
 func (m *Model) PoolUsage() []PoolUsage {
 	var out []PoolUsage
 	for _, p := range m.pools() {
-		out = append(out, PoolUsage{Namespace: p.object.Namespace, Name: p.object.Name, Range: p.prefix, Used: p.used(), Capacity: p.capacity})
+		out = append(out, PoolUsage{Kind: p.object.Kind, Namespace: p.object.Namespace, Name: p.object.Name, Range: p.prefix, Used: p.used(), Capacity: p.capacity})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Range.String() < out[j].Range.String() })
 	return out
@@ -199,13 +221,21 @@ func shortID(id string) string {
 
 func checkMismatch(m *Model, r *Reporter) {
 	pools := m.pools()
-	allocatedTo := map[netip.Addr]string{}
+	known := map[string]bool{}
+	allocatedTo := map[string]string{} // pool key|ip -> podRef
+	held := map[string]bool{}          // whereabouts network_name|ip
 	for _, p := range pools {
+		known[p.key] = true
+		network, isWhereabouts := ipamconf.PoolNetwork(p.object.Name, p.prefix)
 		for _, s := range p.slots {
-			allocatedTo[s.ip] = s.podRef
+			allocatedTo[p.key+"|"+s.ip.String()] = s.podRef
+			if p.object.Kind == "IPPool" && isWhereabouts {
+				held[network+"|"+s.ip.String()] = true
+			}
 		}
 	}
-	// Pod IPs on whereabouts or multinet-ipam networks that no pool records, or records for another pod.
+	// Pod IPs on whereabouts or multinet-ipam networks that their pool does not record, or records
+	// for another pod.
 	for i := range m.Pods {
 		pod := &m.Pods[i]
 		for _, in := range pod.Interfaces {
@@ -215,10 +245,20 @@ func checkMismatch(m *Model, r *Reporter) {
 			}
 			for _, s := range in.IPs {
 				ip, err := netip.ParseAddr(strings.Split(s, "/")[0])
-				if err != nil || !inAnyPool(pools, ip) {
+				if err != nil {
 					continue
 				}
-				owner, ok := allocatedTo[ip]
+				key := ""
+				for _, pl := range n.Config.IPAM.Pools {
+					if pl.Prefix.Contains(ip) {
+						key = poolKey(n.Config.IPAM, pl)
+						break
+					}
+				}
+				if !known[key] {
+					continue
+				}
+				owner, ok := allocatedTo[key+"|"+ip.String()]
 				switch {
 				case !ok:
 					r.Report(podObject(pod), "recreate the pod so the IPAM records its address, or the address may be handed out twice",
@@ -230,46 +270,16 @@ func checkMismatch(m *Model, r *Reporter) {
 			}
 		}
 	}
-	// Reservations without a pool entry (whereabouts #712).
+	// Reservations without a pool entry of their network (whereabouts #712).
 	for _, o := range m.ORIPs {
-		ip, ok := oripAddr(o.Name)
-		if _, held := allocatedTo[ip]; !ok || held {
+		network, ip, ok := ipamconf.ParseReservationName(o.Name)
+		if !ok || held[network+"|"+ip.String()] {
 			continue
 		}
 		r.Report(Object{Kind: "OverlappingRangeIPReservation", Namespace: o.Namespace, Name: o.Name},
 			"delete the reservation if pod "+o.Spec.PodRef+" is gone; otherwise recreate the pod (whereabouts #712)",
 			"reservation of %s for pod %s has no allocation in any IPPool", ip, o.Spec.PodRef)
 	}
-}
-
-func inAnyPool(pools []pool, ip netip.Addr) bool {
-	for _, p := range pools {
-		if p.prefix.Contains(ip) {
-			return true
-		}
-	}
-	return false
-}
-
-// oripAddr reads the IP from an OverlappingRangeIPReservation name: the IP with ':' as '-',
-// optionally prefixed with `network_name-`.
-func oripAddr(name string) (netip.Addr, bool) {
-	if ip, err := netip.ParseAddr(strings.ReplaceAll(name, "-", ":")); err == nil {
-		return ip, true
-	}
-	for i := 0; i < len(name); i++ {
-		if name[i] != '-' {
-			continue
-		}
-		rest := name[i+1:]
-		if ip, err := netip.ParseAddr(rest); err == nil && ip.Is4() {
-			return ip, true
-		}
-		if ip, err := netip.ParseAddr(strings.ReplaceAll(rest, "-", ":")); err == nil {
-			return ip, true
-		}
-	}
-	return netip.Addr{}, false
 }
 
 func checkTooLarge(m *Model, r *Reporter) {

@@ -54,6 +54,7 @@ func inspectMultus(p *Pod, m PodMeta) {
 	p.Requests = reqs
 
 	var statuses []nadv1.NetworkStatus
+	unreadable := false // a status that does not parse says nothing about what is missing from it
 	for _, key := range []string{NetworkStatusAnnotation, DeprecatedNetworksStatusAnnotation} {
 		v, ok := m.Annotations[key]
 		if !ok {
@@ -62,6 +63,7 @@ func inspectMultus(p *Pod, m PodMeta) {
 		p.StatusSource = key
 		if statuses, err = ParseNetworkStatus(key, v); err != nil {
 			p.Problems = append(p.Problems, err.Error())
+			unreadable = true
 		}
 		break
 	}
@@ -71,6 +73,15 @@ func inspectMultus(p *Pod, m PodMeta) {
 
 	matched := make([]bool, len(reqs))
 	defaultNet := m.Annotations[DefaultNetworkAnnotation]
+	// The cluster network can write several entries (OVN-Kubernetes' primary user-defined networks
+	// write eth0 and ovn-udn1, one of them marked default); every entry named like the default
+	// one is the cluster network, never a NAD.
+	clusterNames := map[string]bool{}
+	for _, s := range statuses {
+		if s.Default && s.Name != "" {
+			clusterNames[s.Name] = true
+		}
+	}
 	for _, s := range statuses {
 		in := Interface{StatusName: s.Name, Interface: s.Interface, IPs: s.IPs, MAC: s.Mac, Default: s.Default,
 			HasDeviceInfo: s.DeviceInfo != nil}
@@ -78,10 +89,14 @@ func inspectMultus(p *Pod, m PodMeta) {
 			in.IPs = []string{}
 		}
 		switch {
-		case s.Default || s.Name == "":
+		case s.Default || s.Name == "" || clusterNames[s.Name] && !requested(reqs, s.Name, m.Namespace):
 			in.State = StateDefault
-			if defaultNet != "" {
-				in.Network = qualify(defaultNet, m.Namespace)
+			switch {
+			case defaultNet == "":
+			case s.Name != "":
+				in.Network = s.Name // as network-status reports it, never replaced
+			default:
+				in.Network = qualify(defaultNet, MultusNamespace)
 			}
 		default:
 			in.Network = qualify(s.Name, m.Namespace)
@@ -94,10 +109,25 @@ func inspectMultus(p *Pod, m PodMeta) {
 		p.Interfaces = append(p.Interfaces, in)
 	}
 	for i, r := range reqs {
-		if !matched[i] {
+		if !matched[i] && !unreadable {
 			p.Interfaces = append(p.Interfaces, Interface{Network: r.Key(), Interface: expectedIfName(reqs, i), IPs: []string{}, State: StateMissing})
 		}
 	}
+}
+
+// MultusNamespace is where Multus looks up a default-network annotation without a namespace
+// (its multusNamespace setting, kube-system unless changed).
+const MultusNamespace = "kube-system"
+
+// requested says whether a request names the network an entry of network-status names.
+func requested(reqs []Request, name, podNamespace string) bool {
+	key := qualify(name, podNamespace)
+	for _, r := range reqs {
+		if r.Key() == key {
+			return true
+		}
+	}
+	return false
 }
 
 // qualify turns a network name from an annotation into namespace/name.

@@ -63,9 +63,11 @@ func TestInspectPodStates(t *testing.T) {
 			want: []row{{"default/a", "net1", StateAttached}},
 		},
 		{
-			name: "malformed status keeps the requests as missing",
+			// A status that does not parse says nothing about what is absent from it: the problem
+			// is reported, the requests are not called missing (issue 12).
+			name: "malformed status reports no request as missing",
 			ann:  map[string]string{NetworksAnnotation: "a", NetworkStatusAnnotation: `[{"name":`},
-			want: []row{{"default/a", "net1", StateMissing}}, wantProblems: 1,
+			want: nil, wantProblems: 1,
 		},
 		{
 			name: "malformed request keeps the status",

@@ -24,6 +24,7 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
@@ -51,7 +52,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	if env.lacking = testenv.Lacks(true, true); env.lacking != "" {
+	if env.lacking = testneeds.Lacks(true, true); env.lacking != "" {
 		return m.Run() // pure tests run; the others skip (or fail under MULTINET_REQUIRE_ENV=1)
 	}
 	e, err := testenv.Start()
@@ -139,7 +140,7 @@ func count(t *testing.T, network string) int {
 }
 
 func TestAddDelIdempotentAcrossVersions(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	for _, v := range []string{"0.3.1", "0.4.0", "1.0.0", "1.1.0"} {
 		t.Run(v, func(t *testing.T) {
 			net := "idem-" + strings.ReplaceAll(v, ".", "")
@@ -174,7 +175,7 @@ func TestAddDelIdempotentAcrossVersions(t *testing.T) {
 }
 
 func TestExclusionsAndExhaustion(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	conf := netconf("1.0.0", `,"range":"10.61.0.0/29","exclude":["10.61.0.2/32"],"reserved":["10.61.0.5"],"network_name":"tiny"`)
 	got := map[string]bool{}
 	for i := 0; i < 4; i++ {
@@ -194,7 +195,7 @@ func TestExclusionsAndExhaustion(t *testing.T) {
 }
 
 func TestStableIdentity(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	conf := netconf("1.0.0", `,"range":"10.62.0.0/16","network_name":"sts","stable_identity":true`)
 	first := mustIP(t, cni("ADD", conf, "sandbox-1", "db-0"))
 	if r := cni("DEL", conf, "sandbox-1", "db-0"); r.err != nil {
@@ -213,7 +214,7 @@ func TestStableIdentity(t *testing.T) {
 // hand out the same address (whereabouts' enable_overlapping_ranges, on by default); turned off, each
 // range is independent.
 func TestOverlappingRangesShareAddresses(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	narrow := netconf("1.0.0", `,"range":"10.66.0.0/30"`)
 	wide := netconf("1.0.0", `,"range":"10.66.0.0/29"`)
 	got := map[string]bool{}
@@ -241,7 +242,7 @@ func TestOverlappingRangesShareAddresses(t *testing.T) {
 }
 
 func TestGC(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	conf := netconf("1.1.0", `,"range":"10.63.0.0/24","network_name":"gc"`)
 	for i := 0; i < 5; i++ {
 		mustIP(t, cni("ADD", conf, fmt.Sprintf("g%d", i), fmt.Sprintf("p%d", i)))
@@ -260,7 +261,7 @@ func TestGC(t *testing.T) {
 // recorded. Exactly the second half leaves allocations, and a GC without them as valid attachments
 // releases every one.
 func TestKilledADDsLeaveNothingAfterGC(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	conf := netconf("1.1.0", `,"range":"10.64.0.0/16","network_name":"killed"`)
 	stages := []string{faultpoint.IPAMBeforeAllocate, faultpoint.IPAMAllocated}
 	const n = 40
@@ -322,7 +323,7 @@ func killAt(conf, container, stage string) error {
 // TestReleaseBuildHasNoFaultpoints: the plugin built without the faultpoint tag carries no trace of
 // the hook.
 func TestReleaseBuildHasNoFaultpoints(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	data, err := os.ReadFile(env.bin)
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +344,7 @@ func TestReleaseBuildHasNoFaultpoints(t *testing.T) {
 // intruder takes addresses at random (injected conflicts): 1000 distinct addresses, each
 // recorded once, none shared with the intruder; 10 rounds.
 func TestConcurrentProcesses(t *testing.T) {
-	testenv.Need(t, env.lacking)
+	testneeds.Need(t, env.lacking)
 	for round := 0; round < 10; round++ {
 		network := fmt.Sprintf("conc-%d", round)
 		ctx, stop := context.WithCancel(context.Background())

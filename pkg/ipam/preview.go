@@ -13,7 +13,7 @@ import (
 type RangePreview struct {
 	// Network is the allocations' network key (see NetworkKey); Range the CIDR.
 	Network, Range string
-	// Capacity counts the range's usable addresses; Used those allocated in it.
+	// Capacity counts the addresses the range can hand out (usable, not excluded); Used those allocated in it.
 	Capacity, Used uint64
 	// Next is the address the ADD would take (invalid when the range is full).
 	Next netip.Addr
@@ -45,7 +45,7 @@ func Preview(netconf []byte, allocs []*Allocation, o Owner) ([]RangePreview, err
 	var out []RangePreview
 	for _, pl := range conf.Pools {
 		network := conf.network(pl)
-		rp := RangePreview{Network: network, Range: pl.Prefix.String(), Capacity: pl.Size(), Exact: conf.StableIdentity && o.PodRef != ""}
+		rp := RangePreview{Network: network, Range: pl.Prefix.String(), Capacity: pl.Capacity(), Exact: conf.StableIdentity && o.PodRef != ""}
 		used := map[netip.Addr]bool{}
 		for _, al := range allocs {
 			ip, err := netip.ParseAddr(al.IP)

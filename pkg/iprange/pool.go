@@ -24,19 +24,20 @@ func (p Pool) Excluded(ip netip.Addr) bool {
 }
 
 // Capacity is the number of addresses the pool can hand out: the usable addresses of the range
-// minus the excluded ones. Exclusions of up to 1<<16 addresses are counted address by address;
+// (First to Last) minus the excluded ones among them. Exclusions of up to 1<<16 addresses are counted address by address;
 // larger ones by their size.
 func (p Pool) Capacity() uint64 {
 	size := p.Size()
+	first, last := p.First(), p.Last()
 	for _, e := range p.Exclude {
 		if !p.Prefix.Overlaps(e) {
 			continue
 		}
 		n := uint64(0)
 		if bits := e.Addr().BitLen() - e.Bits(); bits <= 16 {
-			first := e.Masked().Addr()
+			start := e.Masked().Addr()
 			for i := uint64(0); i < 1<<bits; i++ {
-				if p.Contains(Nth(first, i)) {
+				if ip := Nth(start, i); !ip.Less(first) && !last.Less(ip) {
 					n++
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 )
 
@@ -131,9 +132,11 @@ func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Prin
 		return err
 	}
 	defer pods.Delete(ctx, name)
+	faultpoint.Wait(ctx, faultpoint.LogsTailPod)
 	if _, err := pods.WaitStarted(ctx, name); err != nil {
 		return err
 	}
+	faultpoint.Wait(ctx, faultpoint.LogsStreaming)
 	return stream(ctx, pods, name, "", "", node, r, out)
 }
 
@@ -144,6 +147,7 @@ func discover(ctx context.Context, pods *Pods, node, confDir string) (logtail.Pa
 		return nil, err
 	}
 	defer pods.Delete(ctx, name)
+	faultpoint.Wait(ctx, faultpoint.LogsDiscoveryPod)
 	for {
 		phase, err := pods.WaitStarted(ctx, name)
 		if err != nil {

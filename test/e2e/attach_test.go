@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 )
 
@@ -194,25 +196,42 @@ func TestAttachPath(t *testing.T) {
 		}
 	})
 	step("interrupted logs runs leave no debug pods", func(t *testing.T) {
-		for i := 0; i < 20; i++ {
-			cmd := exec.Command(lab.bin, "logs", "--node", "lab-node", "-f", "--source", "multus")
-			cmd.Env = append(os.Environ(), "KUBECONFIG="+lab.env["KUBECONFIG"])
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+		// Interrupt at every stage (Ctrl-C and SIGTERM): the faultpoint build stops there and says so.
+		for _, stage := range faultpoint.LogsStages {
+			for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+				cmd := exec.Command(lab.faultBin, "logs", "--node", "lab-node", "-f", "--source", "multus")
+				cmd.Env = append(os.Environ(), "KUBECONFIG="+lab.env["KUBECONFIG"], faultpoint.Env+"="+stage)
+				stderr, err := cmd.StderrPipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				lines := bufio.NewScanner(stderr)
+				reached := false
+				for !reached && lines.Scan() {
+					reached = lines.Text() == faultpoint.Said(stage)
+				}
+				if !reached {
+					_ = cmd.Wait()
+					t.Fatalf("logs never reached stage %s", stage)
+				}
+				if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/component=logs", "-o", "name"); strings.TrimSpace(out) == "" {
+					t.Fatalf("at stage %s no debug pod exists: the cleanup check would prove nothing", stage)
+				}
+				_ = cmd.Process.Signal(sig)
+				go func() { // drain the rest so the command never blocks on its stderr
+					for lines.Scan() {
+					}
+				}()
+				if err := cmd.Wait(); err != nil {
+					t.Errorf("logs interrupted (%v) at %s exited with %v, want 0", sig, stage, err)
+				}
+				if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/component=logs", "-o", "name"); strings.TrimSpace(out) != "" {
+					t.Fatalf("debug pods left behind after %v at %s:\n%s", sig, stage, out)
+				}
 			}
-			// Interrupt at every stage: creating, discovering, starting the tail pod, streaming.
-			time.Sleep(time.Duration(200+i*150) * time.Millisecond)
-			sig := os.Interrupt
-			if i%2 == 1 {
-				sig = syscall.SIGTERM
-			}
-			_ = cmd.Process.Signal(sig)
-			if err := cmd.Wait(); err != nil {
-				t.Errorf("run %d: interrupted logs exited with %v, want 0", i, err)
-			}
-		}
-		if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/component=logs", "-o", "name"); strings.TrimSpace(out) != "" {
-			t.Fatalf("debug pods left behind:\n%s", out)
 		}
 	})
 	step("multinet-macvlan chains whereabouts v0.9.3 as its IPAM", func(t *testing.T) {

@@ -18,13 +18,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 )
 
 // node is the environment hack/node.sh wrote into DIR/env.
 type node struct {
-	env                              map[string]string
-	bin, kubectlBin                  string
+	env             map[string]string
+	bin, kubectlBin string
+	// faultBin is kubectl-multinet built with faultpoints (internal/faultpoint).
+	faultBin                         string
 	master, image, testpod, server   string
 	binDir, confDir, flatConfig, dir string
 }
@@ -52,13 +55,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "kubectl-multinet")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-multinet")
-	build.Dir = testenv.RepoRoot()
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: build:", err)
-		return 1
+	bin, faultBin := filepath.Join(tmp, "kubectl-multinet"), filepath.Join(tmp, "faults", "kubectl-multinet")
+	for out, tags := range map[string]string{bin: "", faultBin: faultpoint.Tag} {
+		build := exec.Command("go", "build", "-tags", tags, "-o", out, "./cmd/kubectl-multinet")
+		build.Dir = testenv.RepoRoot()
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: build:", err)
+			return 1
+		}
 	}
 	testbin, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "testbin.sh")).Output()
 	if err != nil {
@@ -66,7 +71,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	lab = node{
-		env: env, bin: bin, kubectlBin: filepath.Join(strings.TrimSpace(string(testbin)), "kubectl"),
+		env: env, bin: bin, faultBin: faultBin, kubectlBin: filepath.Join(strings.TrimSpace(string(testbin)), "kubectl"),
 		master: env["MULTINET_NODE_MASTER"], image: env["MULTINET_NODE_IMAGE"], testpod: env["MULTINET_NODE_TESTPOD_IMAGE"],
 		server: env["MULTINET_NODE_SERVER"], binDir: env["MULTINET_NODE_CNI_BIN_DIR"], confDir: env["MULTINET_NODE_CNI_CONF_DIR"],
 		dir: dir,

@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // world builds objects in a control plane of its own, so that -A sees only this test's objects.
@@ -116,7 +117,7 @@ func doctorCodes(t *testing.T, kubeconfig string, args ...string) ([]string, doc
 }
 
 func TestDoctorAgainstAPIServer(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	env, err := testenv.Start("test/crds")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // startAgent runs the real binary's IPAM server (multinet-cni node serve) on socket.
@@ -57,7 +57,7 @@ func startAgent(t *testing.T, socket string) *exec.Cmd {
 // (the plugin's own kubeconfig is not even readable); its errors come back unchanged; when the
 // agent is gone, the plugin allocates by itself.
 func TestIPAMThroughAgent(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	netns := netnstest.ForTest(t)
 	socket := filepath.Join(t.TempDir(), "agent.sock")
 	agent := startAgent(t, socket)

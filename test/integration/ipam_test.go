@@ -17,7 +17,7 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/netnstest"
 
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // ipamRun runs one command of an IPAM plugin binary like a runtime and returns its stdout.
@@ -59,7 +59,7 @@ func ipamDEL(bin, conf, netns, container string) error {
 // TestSwitchFromWhereabouts: real whereabouts v0.9.3 allocates, `ipam import` copies its pool,
 // then multinet-ipam on the same range never hands out those addresses; usage and gc see it all.
 func TestSwitchFromWhereabouts(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	netns := netnstest.ForTest(t)
 	flat := filepath.Join(s.dir, "whereabouts.conf")
 	if err := os.WriteFile(flat, []byte(fmt.Sprintf(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":%q}}`, s.kubeconfig)), 0o644); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // suite is shared by the tests of this package: one control plane, one built binary.
@@ -32,7 +33,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	if s.lacking = testenv.Lacks(true, true); s.lacking != "" {
+	if s.lacking = testneeds.Lacks(true, true); s.lacking != "" {
 		return m.Run() // every test skips (or fails under MULTINET_REQUIRE_ENV=1)
 	}
 	dir, err := os.MkdirTemp("", "multinet-it-")

@@ -17,7 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // result is one run of the binary.
@@ -95,7 +95,7 @@ func decode(t *testing.T, out string) jsonReport {
 }
 
 func TestStatusAgainstAPIServer(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	ns := "it-status"
 	seed(t, ns, map[string]map[string]string{
 		"good-1":   {"k8s.v1.cni.cncf.io/networks": "data", "k8s.v1.cni.cncf.io/network-status": statusOf(ns, "data", "172.30.0.2")},
@@ -208,7 +208,7 @@ func TestStatusAgainstAPIServer(t *testing.T) {
 }
 
 func TestStatusPermissions(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	ns := "it-rbac"
 	seed(t, ns, map[string]map[string]string{
 		"app-1": {"k8s.v1.cni.cncf.io/networks": "data", "k8s.v1.cni.cncf.io/network-status": statusOf(ns, "data", "172.30.0.9")},
@@ -257,7 +257,7 @@ func TestStatusPermissions(t *testing.T) {
 }
 
 func TestAPIServerDown(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	for _, args := range [][]string{{"status"}, {"install"}, {"uninstall"}, {"logs", "--all-nodes"}, {"attach", "explain", "pod/x"}, {"doctor"}} {
 		r := runBin(t, s.kubeconfig, append(args, "--server", "https://127.0.0.1:1", "--insecure-skip-tls-verify", "--request-timeout", "5s")...)
 		if r.code == 0 || !strings.HasPrefix(r.stderr, "error: cannot reach the Kubernetes API server") || strings.Count(r.stderr, "\n") != 1 {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
 // tmux drives one detached tmux session.
@@ -46,7 +46,7 @@ func (x tmux) waitFor(text string) string {
 // TestTUIEndToEnd drives the real binary in tmux against the real apiserver: filter to a pod, open
 // its details, see its net1 IP, quit, and find the shell's screen back.
 func TestTUIEndToEnd(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is needed for the TUI end-to-end test (.ci/run installs it)")
 	}
@@ -85,7 +85,7 @@ func TestTUIEndToEnd(t *testing.T) {
 
 // TestTUICtrlCRestoresTerminal interrupts the TUI with Ctrl-C.
 func TestTUICtrlCRestoresTerminal(t *testing.T) {
-	testenv.Need(t, s.lacking)
+	testneeds.Need(t, s.lacking)
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux is needed for the TUI end-to-end test (.ci/run installs it)")
 	}

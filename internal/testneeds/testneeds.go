@@ -1,4 +1,7 @@
-package testenv
+// Package testneeds says what this machine lacks for a test (root, a control plane) and skips the
+// test with that reason, unless $MULTINET_REQUIRE_ENV=1 (make test, CI), where it fails it. It
+// depends on nothing heavy, so static test binaries for the QEMU guest stay small.
+package testneeds
 
 import (
 	"os"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,7 +15,6 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 )
 
 // DoctorOptions are the settings of one `doctor` run.
@@ -102,6 +102,13 @@ func (o *DoctorOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return &cli.ExitError{Code: 2, Err: err}
 	}
+	if o.Offline() && !m.Has(doctor.InPods) {
+		absent := make([]string, 0)
+		for _, in := range m.Absent() {
+			absent = append(absent, string(in))
+		}
+		fmt.Fprintf(o.ErrOut, "%s holds no pods; absent from it: %s\n", o.Source(), strings.Join(absent, ", "))
+	}
 	res := doctor.Run(m, all)
 	if o.Narrowed() {
 		res = doctor.OnlyPods(res, func(ns, name string) bool {
@@ -144,14 +151,14 @@ func (o *DoctorOptions) styles() doctor.Styles {
 
 // Model reads the cluster (or the dump) into a fresh model. Complete must have run.
 func (o *DoctorOptions) Model(ctx context.Context) (*doctor.Model, error) {
-	if o.Filename != "" {
+	if o.Offline() {
 		objs, err := o.Dump()
 		if err != nil {
 			return nil, err
 		}
 		m, err := doctor.FromDump(objs)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", dump.Source(o.Filename), err)
+			return nil, fmt.Errorf("%s: %w", o.Source(), err)
 		}
 		snap, _ := objs.Snapshot() // FromDump succeeded, so this does
 		o.selected = map[string]bool{}

@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -27,7 +29,7 @@ func TestDoctorDumpSelection(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			streams, _, out, _ := genericiooptions.NewTestIOStreams()
 			o := NewDoctorOptions(nil, streams)
-			o.Filename, o.LabelSelector, o.Output, o.FailOn = seeds, tt.label, "json", "never"
+			o.Files, o.LabelSelector, o.Output, o.FailOn = []string{seeds}, tt.label, "json", "never"
 			if err := run(context.Background(), o, tt.args); err != nil {
 				t.Fatal(err)
 			}
@@ -48,5 +50,23 @@ func TestDoctorDumpSelection(t *testing.T) {
 				t.Errorf("findings about %v, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDoctorNamesAbsentInputs: a dump without pods says so on stderr, naming every input it lacks.
+func TestDoctorNamesAbsentInputs(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "nads.yaml")
+	if err := os.WriteFile(empty, []byte("apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: nad1, namespace: default}\nspec: {config: '{\"type\":\"macvlan\",\"master\":\"eth1\"}'}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	streams, _, _, errOut := genericiooptions.NewTestIOStreams()
+	o := NewDoctorOptions(nil, streams)
+	o.Files, o.FailOn = []string{empty}, "never"
+	if err := run(context.Background(), o, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := empty + " holds no pods; absent from it: pods, whereabouts ippools, multinet ipallocations, whereabouts overlappingrangeipreservations, events, nodes, daemonsets, clusterroles, gkeiproutes, API groups (CRDs)\n"
+	if errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 }

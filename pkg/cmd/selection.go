@@ -42,7 +42,7 @@ func (o *SelectionOptions) AddFlags(f *pflag.FlagSet, w selectionFlags) {
 		f.Int64Var(&o.ChunkSize, "chunk-size", cluster.DefaultPageSize, "Return large lists in chunks of this many pods, as kubectl does.")
 	}
 	if w.file {
-		f.StringVarP(&o.Filename, "filename", "f", "", "Read pods and the objects around them from this file (kubectl get -o yaml|json output) instead of the cluster; - for stdin.")
+		f.StringArrayVarP(&o.Files, "filename", "f", nil, "Read pods and the objects around them from this file (kubectl get -o yaml|json output) instead of the cluster; - for stdin. Repeat it to read several files.")
 	}
 }
 
@@ -58,7 +58,7 @@ func (o *SelectionOptions) Complete(streams genericiooptions.IOStreams, args []s
 		return nil
 	}
 	ns, explicit, err := o.Getter.ToRawKubeConfigLoader().Namespace()
-	if err != nil && o.Filename == "" {
+	if err != nil && !o.Offline() {
 		return fmt.Errorf("read kubeconfig: %w; check --kubeconfig or $KUBECONFIG", err)
 	}
 	o.Namespace, o.ExplicitNamespace = ns, explicit

@@ -70,7 +70,7 @@ func validateOutput(output string, formats ...string) error {
 
 // Pods reads the selected pods (and, unless Legacy, their NADs) and builds the model.
 func (o *StatusOptions) Pods(ctx context.Context) ([]inspect.Pod, error) {
-	if o.Filename != "" {
+	if o.Offline() {
 		return status.FromDump(o.Selection)
 	}
 	c, err := cluster.Connect(o.Getter)

@@ -36,7 +36,7 @@ func runStatus(t *testing.T, o *StatusOptions, args ...string) (string, error) {
 // statusOf is a status run of file in format output.
 func statusOf(file, output string, set ...func(*StatusOptions)) *StatusOptions {
 	o := &StatusOptions{Output: output}
-	o.Filename = file
+	o.Files = []string{file}
 	for _, f := range set {
 		f(o)
 	}
@@ -169,5 +169,24 @@ func TestDoctorColorFollowsNOCOLORAndTerminal(t *testing.T) {
 	o.Color = nil
 	if st := o.styles(); st.Error != nil {
 		t.Error("colour despite NO_COLOR")
+	}
+}
+
+// TestSeveralFiles: -f given twice reads both files, as kubectl does.
+func TestSeveralFiles(t *testing.T) {
+	extra := filepath.Join(t.TempDir(), "extra.yaml")
+	if err := os.WriteFile(extra, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: from-second-file, namespace: default, annotations: {k8s.v1.cni.cncf.io/networks: data}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := statusOf(seeds, "table")
+	o.Files = append(o.Files, extra)
+	got, err := runStatus(t, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pod := range []string{"two-nets", "from-second-file"} {
+		if !strings.Contains(got, pod) {
+			t.Errorf("pod %s missing from:\n%s", pod, got)
+		}
 	}
 }

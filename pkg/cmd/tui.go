@@ -46,7 +46,7 @@ func (o *TUIOptions) Validate() error {
 // Run starts the program; it watches the pods unless it browses a dump.
 func (o *TUIOptions) Run(ctx context.Context) error {
 	every := o.Refresh
-	if o.Filename != "" {
+	if o.Offline() {
 		every = 0 // a dump does not change
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
@@ -55,7 +55,7 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		Refresh: every,
 		Color:   !noColor,
 	}
-	if o.Filename == "" {
+	if !o.Offline() {
 		c, err := cluster.Connect(o.Getter)
 		if err != nil {
 			return err

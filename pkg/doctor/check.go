@@ -26,6 +26,22 @@ const (
 	InAPIGroups    Input = "API groups (CRDs)"
 )
 
+// Inputs are every input a dump or a cluster can provide, in the order they are named.
+func Inputs() []Input {
+	return []Input{InPods, InNADs, InIPPools, InAllocations, InORIPs, InEvents, InNodes, InDaemonSets, InClusterRoles, InIPRoutes, InAPIGroups}
+}
+
+// Absent lists the inputs of Inputs that m lacks.
+func (m *Model) Absent() []Input {
+	var out []Input
+	for _, in := range Inputs() {
+		if !m.Has(in) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
 // Check is one named diagnostic.
 type Check struct {
 	Code     string

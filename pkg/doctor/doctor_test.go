@@ -357,3 +357,43 @@ spec: {range: 10.0.0.0/24, allocations: "not a map"}
 		t.Errorf("findings = %v", codes(res))
 	}
 }
+
+// TestBadPoolOffsetIsIsolated: one allocation key past the end of its range (whereabouts keys
+// entries by offset) is noted once; every check still runs and the pool's other entries count.
+func TestBadPoolOffsetIsIsolated(t *testing.T) {
+	objs, err := dump.Read(strings.NewReader(healthy(t)+`
+---
+apiVersion: whereabouts.cni.cncf.io/v1alpha1
+kind: IPPool
+metadata: {name: 10.11.0.0-30, namespace: kube-system}
+spec:
+  range: 10.11.0.0/30
+  allocations: {"1": {id: a, podref: cnf/gone-a}, "2": {id: b, podref: cnf/app-0}, "99999999999999999999999": {id: c, podref: cnf/x}}
+`), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := FromDump(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Run(m, All(func() time.Time { return testNow }))
+	notes := 0
+	for _, n := range m.Notes {
+		if strings.Contains(n, `IPPool kube-system/10.11.0.0-30: allocation keys "99999999999999999999999" name no address of 10.11.0.0/30`) {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("notes %q: want the bad key noted once", m.Notes)
+	}
+	for _, f := range res.Findings {
+		if strings.Contains(f.Message, "crashed") {
+			t.Errorf("a check crashed: %s", f.Message)
+		}
+	}
+	want := []string{"MN4001 IPPool kube-system/10.11.0.0-30", "MN4003 IPPool kube-system/10.11.0.0-30"} // full (2 of 2), gone-a leaked
+	if got := codes(res); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+}

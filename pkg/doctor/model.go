@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 )
 
 // Model is everything the checks read, built once from the cluster or a dump.
@@ -163,7 +164,9 @@ func (m *Model) add(u *unstructured.Unstructured) error {
 			m.nadByKey[n.Namespace+"/"+n.Name] = nad
 		}
 	case "whereabouts.cni.cncf.io/IPPool":
-		m.Pools, err = appendConverted(m.Pools, u)
+		if m.Pools, err = appendConverted(m.Pools, u); err == nil {
+			m.noteBadOffsets(m.Pools[len(m.Pools)-1])
+		}
 	case "ipam.multinet.io/IPAllocation":
 		m.Allocations, err = appendConverted(m.Allocations, u)
 	case "whereabouts.cni.cncf.io/OverlappingRangeIPReservation":
@@ -186,6 +189,26 @@ func (m *Model) add(u *unstructured.Unstructured) error {
 		m.APIGroups[u.GetName()] = true
 	}
 	return err
+}
+
+// noteBadOffsets notes, once, the allocation keys of p that name no address of its range; the
+// pool checks skip those entries and check the rest.
+func (m *Model) noteBadOffsets(p *whv1.IPPool) {
+	r, err := iprange.Parse(p.Spec.Range)
+	if err != nil {
+		m.Notes = append(m.Notes, fmt.Sprintf("IPPool %s/%s: %v; its allocations are not checked", p.Namespace, p.Name, err))
+		return
+	}
+	var bad []string
+	for off := range p.Spec.Allocations {
+		if _, err := iprange.AddrAt(r.Prefix, off); err != nil {
+			bad = append(bad, fmt.Sprintf("%q", off))
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		m.Notes = append(m.Notes, fmt.Sprintf("IPPool %s/%s: allocation keys %s name no address of %s; those entries are not checked", p.Namespace, p.Name, strings.Join(bad, ", "), r.Prefix))
+	}
 }
 
 // convert turns an unstructured object into a T.

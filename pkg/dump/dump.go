@@ -3,10 +3,13 @@
 package dump
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,42 +25,166 @@ type Objects struct {
 	Items []unstructured.Unstructured
 }
 
-// Read decodes every document of r. name is used in errors (a path, or "stdin").
-func Read(r io.Reader, name string) (*Objects, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(r, 64*1024)
+// MaxBytes is the most Read takes from one input (a dump of 100,000 pods as JSON is about 250 MiB).
+const MaxBytes = 512 << 20
+
+// Read decodes every document of r. name is used in errors (a path, or "stdin"). Input that is
+// binary, or larger than MaxBytes, is refused with an error that says so.
+func Read(r io.Reader, name string) (*Objects, error) { return read(r, name, MaxBytes) }
+
+// read is Read with a cap of max bytes.
+func read(r io.Reader, name string, max int64) (*Objects, error) {
+	br := bufio.NewReaderSize(&capped{r: r, left: max, max: max, name: name}, 64*1024)
+	if head, _ := br.Peek(512); binary(head) {
+		return nil, fmt.Errorf("read %s: binary data, not YAML or JSON; expected the output of kubectl get -o yaml or -o json", name)
+	}
+	dec := utilyaml.NewYAMLOrJSONDecoder(br, 64*1024)
 	out := &Objects{}
 	for doc := 1; ; doc++ {
 		var m map[string]any
 		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
+			var tooBig *tooLarge
+			switch {
+			case errors.Is(err, io.EOF):
 				return out, nil
+			case errors.As(err, &tooBig):
+				return nil, tooBig
 			}
 			return nil, fmt.Errorf("read %s: document %d: %w; expected the output of kubectl get -o yaml or -o json", name, doc, err)
 		}
 		if len(m) == 0 {
 			continue
 		}
-		if err := out.add(unstructured.Unstructured{Object: m}, name, doc); err != nil {
+		if err := out.add(m, name, doc); err != nil {
 			return nil, err
 		}
 	}
 }
 
-func (o *Objects) add(u unstructured.Unstructured, name string, doc int) error {
-	if !u.IsList() {
+// binary says whether the start of an input is not text: a NUL byte, or bytes that are not UTF-8
+// (a rune cut at the end of head does not count).
+func binary(head []byte) bool {
+	if bytes.IndexByte(head, 0) >= 0 {
+		return true
+	}
+	for cut := 0; cut < utf8.UTFMax && cut <= len(head); cut++ {
+		if utf8.Valid(head[:len(head)-cut]) {
+			return false
+		}
+	}
+	return true
+}
+
+// capped reads at most left bytes of r, then fails with tooLarge.
+type capped struct {
+	r         io.Reader
+	left, max int64
+	name      string
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, &tooLarge{name: c.name, max: c.max}
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// tooLarge is an input past MaxBytes.
+type tooLarge struct {
+	name string
+	max  int64
+}
+
+func (e *tooLarge) Error() string {
+	return fmt.Sprintf("read %s: larger than %d bytes (the limit is %d MiB); dump fewer objects (kubectl get -n NAMESPACE, or -l SELECTOR)", e.name, e.max, MaxBytes>>20)
+}
+
+func (o *Objects) add(m map[string]any, name string, doc int) error {
+	u := unstructured.Unstructured{Object: m}
+	items, isList := m["items"]
+	if !isList || !strings.HasSuffix(u.GetKind(), "List") {
 		if u.GetKind() == "" {
 			return fmt.Errorf("read %s: document %d has no kind; expected the output of kubectl get -o yaml or -o json", name, doc)
+		}
+		if kind := u.GetKind(); kind == "Pod" || kind == "NetworkAttachmentDefinition" { // what status reads
+			if err := checkMetadata(u); err != nil {
+				return fmt.Errorf("read %s: document %d: %w", name, doc, err)
+			}
 		}
 		o.Items = append(o.Items, u)
 		return nil
 	}
-	return u.EachListItem(func(obj runtime.Object) error {
-		item, ok := obj.(*unstructured.Unstructured)
+	list, ok := items.([]any)
+	if !ok && items != nil {
+		return fmt.Errorf("read %s: document %d: the %s's items are not a list", name, doc, u.GetKind())
+	}
+	for i, item := range list {
+		obj, ok := item.(map[string]any)
 		if !ok {
-			return fmt.Errorf("read %s: document %d: list item is %T", name, doc, obj)
+			return fmt.Errorf("read %s: document %d: item %d of the %s is not an object", name, doc, i+1, u.GetKind())
 		}
-		return o.add(*item, name, doc)
-	})
+		if err := o.add(obj, name, doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkMetadata rejects a name, namespace, labels and annotations that are not text (YAML reads
+// n, yes, 1.0 unquoted as other types), naming the key.
+func checkMetadata(u unstructured.Unstructured) error {
+	for _, field := range []string{"name", "namespace"} {
+		if v, found, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", field); found {
+			if _, ok := v.(string); !ok {
+				return fmt.Errorf("a %s: metadata.%s is %s, not a string; quote it", u.GetKind(), field, kindOf(v))
+			}
+		}
+	}
+	for _, field := range []string{"labels", "annotations"} {
+		raw, found, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", field)
+		if !found || raw == nil {
+			continue
+		}
+		values, ok := raw.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s %s: metadata.%s is not a map of strings", strings.ToLower(u.GetKind()), objectName(u), field)
+		}
+		for k, v := range values {
+			if _, ok := v.(string); !ok {
+				return fmt.Errorf("%s %s: %s %q is %s, not a string; quote it", strings.ToLower(u.GetKind()), objectName(u), strings.TrimSuffix(field, "s"), k, kindOf(v))
+			}
+		}
+	}
+	return nil
+}
+
+func objectName(u unstructured.Unstructured) string {
+	if u.GetNamespace() == "" {
+		return u.GetName()
+	}
+	return u.GetNamespace() + "/" + u.GetName()
+}
+
+// kindOf names a decoded YAML/JSON value's kind.
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "empty"
+	case bool:
+		return "true/false"
+	case int64, float64, int:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return "not text"
 }
 
 // Kind returns the items of one kind (and API group, "" for core).

@@ -50,3 +50,36 @@ func FuzzRead(f *testing.F) {
 		_, _ = objs.Snapshot()
 	})
 }
+
+// TestBadInputsAreNamed: binary and oversized inputs, list items that are not objects and
+// metadata that is not text each get one line that names the input, and never Go type names.
+func TestBadInputsAreNamed(t *testing.T) {
+	tests := []struct {
+		name, in string
+		max      int64
+		want     string
+	}{
+		{"binary", "\x00\x00\x00\x00", MaxBytes, "read in: binary data, not YAML or JSON"},
+		{"not UTF-8", "\xff\xfe\xfd kind: Pod", MaxBytes, "read in: binary data, not YAML or JSON"},
+		{"too large", strings.Repeat("# comment line\n", 100), 64, "read in: larger than 64 bytes"},
+		{"list item not an object", `{"apiVersion":"v1","kind":"List","items":["x"]}`, MaxBytes, "document 1: item 1 of the List is not an object"},
+		{"items not a list", `{"apiVersion":"v1","kind":"PodList","items":{"a":1}}`, MaxBytes, "the PodList's items are not a list"},
+		{"annotation not text", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x","namespace":"default","annotations":{"a":1}}}`, MaxBytes,
+			`pod default/x: annotation "a" is a number, not a string; quote it`},
+		{"name read as a boolean", "apiVersion: v1\nkind: Pod\nmetadata: {name: n}\n", MaxBytes, "a Pod: metadata.name is true/false, not a string; quote it"},
+		{"labels not a map", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x","labels":"a=b"}}`, MaxBytes, "pod x: metadata.labels is not a map of strings"},
+	}
+	for _, tt := range tests {
+		_, err := read(strings.NewReader(tt.in), "in", tt.max)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "interface") || strings.Contains(err.Error(), "map[") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %q is not one line in user terms", tt.name, err)
+		}
+	}
+	if objs, err := Read(strings.NewReader(`{"apiVersion":"v1","kind":"List","items":null}`), "in"); err != nil || len(objs.Items) != 0 {
+		t.Errorf("an empty list: %v, %v", objs, err)
+	}
+}

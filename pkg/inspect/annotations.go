@@ -93,7 +93,7 @@ func unwrapLibError(err error) error {
 func ParseNetworkStatus(key, value string) ([]nadv1.NetworkStatus, error) {
 	var st []nadv1.NetworkStatus
 	if err := json.Unmarshal([]byte(value), &st); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON list of network status: %w", key, err)
+		return nil, fmt.Errorf("%s: not a JSON list of network status: %w", key, userJSON(err))
 	}
 	return st, nil
 }
@@ -116,7 +116,7 @@ type gkeInterfaceStatus struct {
 func ParseGKEInterfaces(value string) ([]Request, error) {
 	var ifs []gkeInterface
 	if err := json.Unmarshal([]byte(value), &ifs); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON list of {interfaceName, network}: %w", GKEInterfacesAnnotation, err)
+		return nil, fmt.Errorf("%s: not a JSON list of {interfaceName, network}: %w", GKEInterfacesAnnotation, userJSON(err))
 	}
 	reqs := make([]Request, 0, len(ifs))
 	for i, f := range ifs {
@@ -136,7 +136,13 @@ func ParseGKEInterfaces(value string) ([]Request, error) {
 func parseGKEInterfaceStatus(value string) ([]gkeInterfaceStatus, error) {
 	var st []gkeInterfaceStatus
 	if err := json.Unmarshal([]byte(value), &st); err != nil {
-		return nil, fmt.Errorf("%s: not a JSON list of interface status: %w", GKEInterfaceStatusAnnotation, err)
+		return nil, fmt.Errorf("%s: not a JSON list of interface status: %w", GKEInterfaceStatusAnnotation, userJSON(err))
 	}
 	return st, nil
+}
+
+// userJSON is jsonProblem's message for any JSON error.
+func userJSON(err error) error {
+	problem, _ := jsonProblem(err)
+	return problem
 }

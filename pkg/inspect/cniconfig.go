@@ -41,18 +41,24 @@ func ParseConfig(config string) CNIConfig {
 	if strings.TrimSpace(config) == "" {
 		return CNIConfig{FromFile: true}
 	}
-	var raw struct {
-		rawPlugin
+	// A plugin config and a conflist are read separately, so that a field's path in an error is
+	// the JSON's own.
+	var list struct {
 		Plugins []rawPlugin `json:"plugins"`
 	}
-	if err := json.Unmarshal([]byte(config), &raw); err != nil {
-		return CNIConfig{Err: fmt.Errorf("not JSON: %w", err)}
+	var main rawPlugin
+	for _, dst := range []any{&list, &main} {
+		if err := json.Unmarshal([]byte(config), dst); err != nil {
+			if problem, isType := jsonProblem(err); isType {
+				return CNIConfig{Err: problem}
+			}
+			return CNIConfig{Err: fmt.Errorf("not JSON: %w", err)}
+		}
 	}
-	main := raw.rawPlugin
 	var chained []string
-	if len(raw.Plugins) > 0 {
-		main = raw.Plugins[0]
-		for _, p := range raw.Plugins[1:] {
+	if len(list.Plugins) > 0 {
+		main = list.Plugins[0]
+		for _, p := range list.Plugins[1:] {
 			chained = append(chained, p.Type)
 		}
 	}

@@ -30,9 +30,9 @@ type Selection struct {
 	FieldSelector     string
 	// Names are pod names in Namespace.
 	Names []string
-	// Filename is a dump to read instead of the cluster ("-" for In).
-	Filename string
-	In       io.Reader
+	// Files are dumps to read instead of the cluster ("-" for In), all of them, as kubectl -f does.
+	Files []string
+	In    io.Reader
 	// ChunkSize is the number of pods read per request (0: cluster.DefaultPageSize).
 	ChunkSize int64
 }
@@ -66,7 +66,7 @@ func (s Selection) Validate() error {
 	if s.AllNamespaces && len(s.Names) > 0 {
 		return cli.Usagef("pod names cannot be combined with --all-namespaces; use -n NAMESPACE")
 	}
-	if s.Filename != "" && s.FieldSelector != "" {
+	if s.Offline() && s.FieldSelector != "" {
 		return cli.Usagef("--field-selector cannot be used with --filename; it is evaluated by the API server")
 	}
 	if _, err := labels.Parse(s.LabelSelector); err != nil {
@@ -93,12 +93,12 @@ func (s Selection) Query() cluster.PodQuery {
 
 // Narrowed says whether the selection is less than every pod of the cluster (or the dump).
 func (s Selection) Narrowed() bool {
-	return s.Scope() != "" && (s.Filename == "" || s.ExplicitNamespace) || s.LabelSelector != "" || s.FieldSelector != "" || len(s.Names) > 0
+	return s.Scope() != "" && (!s.Offline() || s.ExplicitNamespace) || s.LabelSelector != "" || s.FieldSelector != "" || len(s.Names) > 0
 }
 
 // ManyNamespaces says whether results can span namespaces (and tables need a NAMESPACE column).
 func (s Selection) ManyNamespaces() bool {
-	return s.AllNamespaces || s.Filename != "" && !s.ExplicitNamespace
+	return s.AllNamespaces || s.Offline() && !s.ExplicitNamespace
 }
 
 // Matches says whether a pod of a dump is selected: in the namespace when -n was given, one of the
@@ -107,7 +107,7 @@ func (s Selection) Matches(p inspect.PodMeta) bool {
 	if s.ExplicitNamespace && !s.AllNamespaces && p.Namespace != s.Namespace {
 		return false
 	}
-	if s.Filename == "" && !s.AllNamespaces && p.Namespace != s.Namespace {
+	if !s.Offline() && !s.AllNamespaces && p.Namespace != s.Namespace {
 		return false
 	}
 	if len(s.Names) > 0 && !slices.Contains(s.Names, p.Name) {
@@ -117,18 +117,41 @@ func (s Selection) Matches(p inspect.PodMeta) bool {
 	return err == nil && sel.Matches(labels.Set(p.Labels))
 }
 
-// Dump reads the selection's file.
-func (s Selection) Dump() (*dump.Objects, error) {
-	r := s.In
-	if s.Filename != "-" {
-		f, err := os.Open(s.Filename)
-		if err != nil {
-			return nil, fmt.Errorf("open --filename: %w", err)
-		}
-		defer f.Close()
-		r = f
+// Offline says the pods are read from files, not the cluster.
+func (s Selection) Offline() bool { return len(s.Files) > 0 }
+
+// Source names the files in messages ("stdin" for -).
+func (s Selection) Source() string {
+	names := make([]string, len(s.Files))
+	for i, f := range s.Files {
+		names[i] = dump.Source(f)
 	}
-	return dump.Read(r, dump.Source(s.Filename))
+	return strings.Join(names, ", ")
+}
+
+// Dump reads every file of the selection into one set of objects.
+func (s Selection) Dump() (*dump.Objects, error) {
+	all := &dump.Objects{}
+	for _, name := range s.Files {
+		objs, err := readFile(name, s.In)
+		if err != nil {
+			return nil, err
+		}
+		all.Items = append(all.Items, objs.Items...)
+	}
+	return all, nil
+}
+
+func readFile(name string, stdin io.Reader) (*dump.Objects, error) {
+	if name == "-" {
+		return dump.Read(stdin, dump.Source(name))
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open --filename: %w", err)
+	}
+	defer f.Close()
+	return dump.Read(f, dump.Source(name))
 }
 
 // Snapshot reads the selection's file and keeps the selected pods (every NAD stays). Naming a pod
@@ -140,7 +163,7 @@ func (s Selection) Snapshot() (inspect.Snapshot, error) {
 	}
 	snap, err := objs.Snapshot()
 	if err != nil {
-		return snap, fmt.Errorf("%s: %w", dump.Source(s.Filename), err)
+		return snap, fmt.Errorf("%s: %w", s.Source(), err)
 	}
 	keep := snap.Pods[:0]
 	for _, p := range snap.Pods {
@@ -150,7 +173,7 @@ func (s Selection) Snapshot() (inspect.Snapshot, error) {
 	}
 	snap.Pods = keep
 	if len(s.Names) > 0 && len(keep) == 0 {
-		return snap, fmt.Errorf("pod %q not found in %s; check the name and -n/--namespace", s.Names[0], dump.Source(s.Filename))
+		return snap, fmt.Errorf("pod %q not found in %s; check the name and -n/--namespace", s.Names[0], s.Source())
 	}
 	return snap, nil
 }

@@ -42,6 +42,16 @@ func RESTConfig(getter genericclioptions.RESTClientGetter) (*rest.Config, error)
 	return cfg, nil
 }
 
+// Namespace is the namespace commands work in: -n, else the kubeconfig context's; explicit says
+// -n was given.
+func Namespace(getter genericclioptions.RESTClientGetter) (ns string, explicit bool, err error) {
+	ns, explicit, err = getter.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return "", false, fmt.Errorf("read kubeconfig: %w; check --kubeconfig, --context or $KUBECONFIG", err)
+	}
+	return ns, explicit, nil
+}
+
 // Connect builds every client from the kubeconfig getter points at. It sends no request.
 func Connect(getter genericclioptions.RESTClientGetter) (*Clients, error) {
 	cfg, err := RESTConfig(getter)

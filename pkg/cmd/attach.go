@@ -38,9 +38,9 @@ type ExplainOptions struct {
 
 // Complete reads the namespace, the pod name or the manifest.
 func (o *ExplainOptions) Complete(args []string) error {
-	ns, explicit, err := o.Getter.ToRawKubeConfigLoader().Namespace()
+	ns, explicit, err := cluster.Namespace(o.Getter)
 	if err != nil {
-		return fmt.Errorf("read namespace from kubeconfig: %w", err)
+		return err
 	}
 	o.namespace = ns
 	switch {

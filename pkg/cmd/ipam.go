@@ -190,9 +190,9 @@ func (o *IPAMImportOptions) Complete(args []string) error {
 	if !ok || name == "" {
 		return cli.Usagef("argument %q: give the pool as ippool/NAME", args[0])
 	}
-	ns, _, err := o.Getter.ToRawKubeConfigLoader().Namespace()
+	ns, _, err := cluster.Namespace(o.Getter)
 	if err != nil {
-		return fmt.Errorf("read kubeconfig: %w; check --kubeconfig or $KUBECONFIG", err)
+		return err
 	}
 	o.pool, o.namespace = name, ns
 	return o.connect()

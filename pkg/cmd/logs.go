@@ -98,9 +98,9 @@ func (o *LogsOptions) nodes(ctx context.Context) error {
 	core := o.client.CoreV1()
 	switch {
 	case o.pod != "":
-		ns, _, err := o.Getter.ToRawKubeConfigLoader().Namespace()
+		ns, _, err := cluster.Namespace(o.Getter)
 		if err != nil {
-			return fmt.Errorf("read namespace from kubeconfig: %w", err)
+			return err
 		}
 		p, err := core.Pods(ns).Get(ctx, o.pod, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {

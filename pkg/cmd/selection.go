@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"fmt"
-
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -57,9 +55,9 @@ func (o *SelectionOptions) Complete(streams genericiooptions.IOStreams, args []s
 	if o.Getter == nil {
 		return nil
 	}
-	ns, explicit, err := o.Getter.ToRawKubeConfigLoader().Namespace()
+	ns, explicit, err := cluster.Namespace(o.Getter)
 	if err != nil && !o.Offline() {
-		return fmt.Errorf("read kubeconfig: %w; check --kubeconfig or $KUBECONFIG", err)
+		return err
 	}
 	o.Namespace, o.ExplicitNamespace = ns, explicit
 	return nil

@@ -89,13 +89,17 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if o.Legacy {
 		return status.PrintLegacy(o.Out, pods, o.Output)
 	}
-	if len(pods) == 0 && (o.Output == "table" || o.Output == "wide") {
+	if len(pods) == 0 { // one line on stderr whatever the format; json and yaml still print their empty object
 		where := fmt.Sprintf("in %s namespace", o.Namespace)
-		if o.ManyNamespaces() {
+		switch {
+		case o.Offline() && !o.ExplicitNamespace:
+			where = "in " + o.Source()
+		case o.ManyNamespaces():
 			where = "in any namespace"
 		}
-		_, err := fmt.Fprintf(o.ErrOut, "No pods found %s.\n", where)
-		return err
+		if _, err := fmt.Fprintf(o.ErrOut, "No pods found %s.\n", where); err != nil || o.Output == "table" || o.Output == "wide" {
+			return err
+		}
 	}
 	switch o.Output {
 	case "json":

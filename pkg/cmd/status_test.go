@@ -148,7 +148,7 @@ func TestEmptyDumpSaysSo(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 	got, err = runStatus(t, statusOf(p, "json"))
-	if err != nil || !bytes.Contains([]byte(got), []byte(`"pods": []`)) {
+	if err != nil || !bytes.Contains([]byte(got), []byte(`"pods": []`)) || !strings.Contains(got, "No pods found in "+p+".\n") {
 		t.Fatalf("json of no pods = %q, %v", got, err)
 	}
 }

@@ -35,6 +35,20 @@ type DoctorOptions struct {
 	never  bool
 	// selected are the pods of a dump the selection keeps (the model holds them all).
 	selected map[string]bool
+	// clients are connected once and reused by every Model (the TUI reloads).
+	clients *cluster.Clients
+}
+
+// connect builds the clients once.
+func (o *DoctorOptions) connect() (*cluster.Clients, error) {
+	if o.clients == nil {
+		c, err := cluster.Connect(o.Getter)
+		if err != nil {
+			return nil, err
+		}
+		o.clients = c
+	}
+	return o.clients, nil
 }
 
 // NewDoctorOptions returns options reading the cluster getter points at and writing to streams.
@@ -169,7 +183,7 @@ func (o *DoctorOptions) Model(ctx context.Context) (*doctor.Model, error) {
 		}
 		return m, nil
 	}
-	c, err := cluster.Connect(o.Getter)
+	c, err := o.connect()
 	if err != nil {
 		return nil, err
 	}

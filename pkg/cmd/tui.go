@@ -56,7 +56,7 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		Color:   !noColor,
 	}
 	if !o.Offline() {
-		c, err := cluster.Connect(o.Getter)
+		c, err := o.connect()
 		if err != nil {
 			return err
 		}

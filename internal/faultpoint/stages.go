@@ -19,7 +19,7 @@ const (
 )
 
 // LogsStages are the stages of logs in order.
-var LogsStages = []string{LogsDiscoveryPod, LogsTailPod, LogsStreaming}
+func LogsStages() []string { return []string{LogsDiscoveryPod, LogsTailPod, LogsStreaming} }
 
 // Tag is the build tag that turns the marks on.
 const Tag = "multinet_faultpoints"

@@ -59,7 +59,7 @@ func NewDoctorOptions(getter genericclioptions.RESTClientGetter, streams generic
 // AddFlags binds the flags of `doctor`.
 func (o *DoctorOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	o.SelectionOptions.AddFlags(f, diagnoseFlags)
+	o.SelectionOptions.AddFlags(f, diagnoseFlags())
 	f.StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: text|json|yaml.")
 	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding at or above this severity exists. One of: error|warning|info|never.")
 	f.StringVar(&o.Explain, "explain", "", "Print the page of a code (e.g. MN3002) and exit.")

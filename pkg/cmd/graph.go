@@ -55,7 +55,7 @@ func newGraph(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOS
 			return run(c.Context(), o, args)
 		},
 	}
-	o.SelectionOptions.AddFlags(c.Flags(), readFlags)
+	o.SelectionOptions.AddFlags(c.Flags(), readFlags())
 	c.Flags().StringVarP(&o.Output, "output", "o", "text", "Output format. One of: text|dot|mermaid.")
 	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "dot", "mermaid"}, cobra.ShellCompDirectiveNoFileComp))
 	return c

@@ -22,12 +22,15 @@ type selectionFlags struct {
 	allHelp string
 }
 
-var (
-	// readFlags are those of the commands that read pods: status, graph.
-	readFlags = selectionFlags{selector: true, fieldSelector: true, file: true, allHelp: "List pods in all namespaces."}
-	// diagnoseFlags are those of doctor and tui.
-	diagnoseFlags = selectionFlags{selector: true, file: true, allHelp: "Diagnose pods in all namespaces (needed for the leaked-allocation check)."}
-)
+// readFlags are the selection flags of the commands that read pods: status, graph.
+func readFlags() selectionFlags {
+	return selectionFlags{selector: true, fieldSelector: true, file: true, allHelp: "List pods in all namespaces."}
+}
+
+// diagnoseFlags are the selection flags of doctor.
+func diagnoseFlags() selectionFlags {
+	return selectionFlags{selector: true, file: true, allHelp: "Diagnose pods in all namespaces (needed for the leaked-allocation check)."}
+}
 
 // AddFlags binds the flags w asks for.
 func (o *SelectionOptions) AddFlags(f *pflag.FlagSet, w selectionFlags) {

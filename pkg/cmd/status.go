@@ -33,11 +33,11 @@ func NewStatusOptions(getter genericclioptions.RESTClientGetter, streams generic
 func (o *StatusOptions) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	if o.Legacy {
-		o.SelectionOptions.AddFlags(f, selectionFlags{allHelp: readFlags.allHelp})
+		o.SelectionOptions.AddFlags(f, selectionFlags{allHelp: readFlags().allHelp})
 		f.StringVarP(&o.Output, "output", "o", "text", "Output format. One of: text|wide|json.")
 		return
 	}
-	o.SelectionOptions.AddFlags(f, readFlags)
+	o.SelectionOptions.AddFlags(f, readFlags())
 	f.StringVarP(&o.Output, "output", "o", "table", "Output format. One of: table|wide|json|yaml.")
 }
 

@@ -197,7 +197,7 @@ func TestAttachPath(t *testing.T) {
 	})
 	step("interrupted logs runs leave no debug pods", func(t *testing.T) {
 		// Interrupt at every stage (Ctrl-C and SIGTERM): the faultpoint build stops there and says so.
-		for _, stage := range faultpoint.LogsStages {
+		for _, stage := range faultpoint.LogsStages() {
 			for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 				cmd := exec.Command(lab.faultBin, "logs", "--node", "lab-node", "-f", "--source", "multus")
 				cmd.Env = append(os.Environ(), "KUBECONFIG="+lab.env["KUBECONFIG"], faultpoint.Env+"="+stage)

@@ -22,6 +22,8 @@ type Resource struct {
 	// Namespace is "" for all namespaces (or a cluster-scoped resource).
 	Namespace     string
 	FieldSelector string
+	// Fallbacks are older versions to list when GVR is not served, newest first.
+	Fallbacks []schema.GroupVersionResource
 }
 
 // Collection is what Collect read.
@@ -66,8 +68,20 @@ func Collect(ctx context.Context, client dynamic.Interface, resources []Resource
 	return out
 }
 
+// listAll lists r, trying its fallback versions while a version is not served.
 func listAll(ctx context.Context, client dynamic.Interface, r Resource) ([]unstructured.Unstructured, error) {
-	res := client.Resource(r.GVR).Namespace(r.Namespace)
+	items, err := listVersion(ctx, client, r, r.GVR)
+	for _, gvr := range r.Fallbacks {
+		if !apierrors.IsNotFound(err) {
+			break
+		}
+		items, err = listVersion(ctx, client, r, gvr)
+	}
+	return items, err
+}
+
+func listVersion(ctx context.Context, client dynamic.Interface, r Resource, gvr schema.GroupVersionResource) ([]unstructured.Unstructured, error) {
+	res := client.Resource(gvr).Namespace(r.Namespace)
 	p := pager.New(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) { return res.List(ctx, opts) })
 	var items []unstructured.Unstructured
 	err := p.EachListItem(ctx, metav1.ListOptions{FieldSelector: r.FieldSelector}, func(obj runtime.Object) error {

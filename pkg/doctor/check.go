@@ -24,11 +24,12 @@ const (
 	InClusterRoles Input = "clusterroles"
 	InIPRoutes     Input = "gkeiproutes"
 	InAPIGroups    Input = "API groups (CRDs)"
+	InClaims       Input = "resourceclaims"
 )
 
 // Inputs are every input a dump or a cluster can provide, in the order they are named.
 func Inputs() []Input {
-	return []Input{InPods, InNADs, InIPPools, InAllocations, InORIPs, InEvents, InNodes, InDaemonSets, InClusterRoles, InIPRoutes, InAPIGroups}
+	return []Input{InPods, InNADs, InIPPools, InAllocations, InORIPs, InEvents, InNodes, InDaemonSets, InClusterRoles, InIPRoutes, InClaims, InAPIGroups}
 }
 
 // Absent lists the inputs of Inputs that m lacks.

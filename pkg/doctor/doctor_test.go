@@ -397,3 +397,34 @@ spec:
 		t.Errorf("findings %v, want %v", got, want)
 	}
 }
+
+// TestNetworkClaimNotReady: a pod whose DRA network claim is not allocated, or whose device reports
+// Ready False, gets MN3011 (and not MN3005, which is about Multus' network-status).
+func TestNetworkClaimNotReady(t *testing.T) {
+	res := runYAML(t, healthy(t), pod("gpu-0", "Pending", ""), `apiVersion: resource.k8s.io/v1
+kind: ResourceClaim
+metadata: {name: nic, namespace: cnf}
+status:
+  allocation: {devices: {results: [{request: nic, driver: dra.net, pool: node-a, device: eth9}]}}
+  reservedFor: [{resource: pods, name: gpu-0}]
+  devices:
+  - {driver: dra.net, pool: node-a, device: eth9, conditions: [{type: Ready, status: "False", reason: NetworkDeviceError, message: "no such link"}]}`,
+		pod("gpu-1", "Pending", ""), `apiVersion: resource.k8s.io/v1
+kind: ResourceClaim
+metadata: {name: nic2, namespace: cnf}
+status: {reservedFor: [{resource: pods, name: gpu-1}]}`)
+	var got []string
+	for _, f := range res.Findings {
+		if f.Code == "MN3011" || f.Code == "MN3005" {
+			got = append(got, f.Code+" "+f.Object.String()+": "+f.Message)
+		}
+	}
+	sort.Strings(got)
+	want := []string{
+		"MN3011 Pod cnf/gpu-0: claim nic/nic (device dra.net/node-a/eth9): device not ready: NetworkDeviceError: no such link; the pod has no interface from it",
+		"MN3011 Pod cnf/gpu-1: claim nic2: claim not allocated yet; the pod has no interface from it",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -29,6 +29,7 @@ var kindInputs = map[string]Input{
 	"apps/DaemonSet":                        InDaemonSets,
 	"rbac.authorization.k8s.io/ClusterRole": InClusterRoles,
 	"networking.gke.io/GKEIPRoute":          InIPRoutes,
+	"resource.k8s.io/ResourceClaim":         InClaims,
 	"apiextensions.k8s.io/CustomResourceDefinition": InAPIGroups,
 }
 
@@ -98,6 +99,7 @@ func FromCluster(ctx context.Context, c Clients, sel selection.Selection) (*Mode
 		{Name: string(InClusterRoles), GVR: gvr.ClusterRoles},
 		{Name: string(InIPRoutes), GVR: gvr.GKEIPRoutes},
 		{Name: "multus config", GVR: gvr.ConfigMaps, Namespace: "kube-system"},
+		{Name: string(InClaims), GVR: gvr.ResourceClaims, Fallbacks: gvr.ResourceClaimsBeta(), Namespace: sel.Scope()},
 	}
 	type podResult struct {
 		metas []inspect.PodMeta

@@ -41,6 +41,8 @@ type Model struct {
 	IPRoutes     []*IPRoute
 	// APIGroups holds `plural.group` of every served resource the checks ask about.
 	APIGroups map[string]bool
+	// Claims are the DRA ResourceClaims read; SetPods adds their devices to the pods.
+	Claims []inspect.Claim
 	// NamespaceIsolation is Multus' namespaceIsolation setting, when a Multus config was read.
 	NamespaceIsolation bool
 	// GlobalNamespaces are the namespaces whose NADs any pod may use under namespaceIsolation
@@ -117,7 +119,7 @@ func (m *Model) SetPods(metas []inspect.PodMeta) {
 	for _, n := range m.NADs {
 		set.Add(n.NetworkAttachmentDefinition)
 	}
-	m.Pods = inspect.Inspect(inspect.Snapshot{Pods: metas, NADs: set})
+	m.Pods = inspect.Inspect(inspect.Snapshot{Pods: metas, NADs: set, Claims: m.Claims})
 	for i := range m.Pods {
 		p := &m.Pods[i]
 		m.podByKey[p.Namespace+"/"+p.Name] = p
@@ -163,6 +165,8 @@ func (m *Model) add(u *unstructured.Unstructured) error {
 			m.NADs = append(m.NADs, nad)
 			m.nadByKey[n.Namespace+"/"+n.Name] = nad
 		}
+	case "resource.k8s.io/ResourceClaim":
+		m.Claims = append(m.Claims, inspect.ClaimFromObject(u.Object))
 	case "whereabouts.cni.cncf.io/IPPool":
 		if m.Pools, err = appendConverted(m.Pools, u); err == nil {
 			m.noteBadOffsets(m.Pools[len(m.Pools)-1])

@@ -31,6 +31,8 @@ func podChecks() []Check {
 			Summary: "A pod's IP on a network is outside the NAD's IPAM range", Run: checkIPOutsideRange},
 		{Code: "MN3010", Name: "DeprecatedNetworksStatus", Severity: Info, Needs: []Input{InPods},
 			Summary: "A pod's status is only in the deprecated networks-status annotation", Run: checkDeprecatedStatus},
+		{Code: "MN3011", Name: "NetworkClaimNotReady", Severity: Error, Needs: []Input{InPods},
+			Summary: "A pod's DRA network claim is not allocated, or its device is not ready", Run: checkClaimNotReady},
 	}
 }
 
@@ -106,12 +108,37 @@ func checkAttachmentMissing(m *Model, r *Reporter) {
 			continue // MN3004's case
 		}
 		for _, in := range p.Interfaces {
-			if in.State == inspect.StateMissing {
+			if in.State == inspect.StateMissing && in.Claim == "" {
 				r.Report(podObject(p), "look at the pod's events and kubectl multinet logs pod/"+p.Name+"; recreate the pod once the cause is fixed",
 					"requested network %s (interface %s) is not in %s", in.Network, in.Interface, p.StatusSource)
 			}
 		}
 	}
+}
+
+func checkClaimNotReady(m *Model, r *Reporter) {
+	for i := range m.Pods {
+		p := &m.Pods[i]
+		for _, in := range p.Interfaces {
+			if in.Claim == "" || in.State != inspect.StateMissing {
+				continue
+			}
+			what := "claim " + in.Claim
+			if in.Device != "" {
+				what += " (device " + in.Device + ")"
+			}
+			r.Report(podObject(p), "kubectl describe resourceclaim "+strings.SplitN(in.Claim, "/", 2)[0]+" -n "+p.Namespace+
+				"; check the DRA driver's pods on node "+orNone(p.Node)+" and its ResourceSlices",
+				"%s: %s; the pod has no interface from it", what, in.Reason)
+		}
+	}
+}
+
+func orNone(node string) string {
+	if node == "" {
+		return "(not scheduled)"
+	}
+	return node
 }
 
 func checkDuplicateIfName(m *Model, r *Reporter) {

@@ -221,6 +221,9 @@ func (o *Objects) Snapshot() (inspect.Snapshot, error) {
 		s.NADs.Add(&nad)
 		s.NADs.MarkComplete(nad.Namespace)
 	}
+	for _, u := range o.Kind("resource.k8s.io", "ResourceClaim") {
+		s.Claims = append(s.Claims, inspect.ClaimFromObject(u.Object))
+	}
 	return s, nil
 }
 

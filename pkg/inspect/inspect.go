@@ -10,6 +10,8 @@ import (
 type Snapshot struct {
 	Pods []PodMeta
 	NADs *NADSet
+	// Claims are the DRA ResourceClaims read with the pods.
+	Claims []Claim
 }
 
 // parallelMin is the pod count from which Inspect spreads the work over the CPUs.
@@ -36,6 +38,7 @@ func Inspect(s Snapshot) []Pod {
 		}()
 	}
 	wg.Wait()
+	AttachClaims(pods, s.Claims)
 	sort.SliceStable(pods, func(i, j int) bool {
 		if pods[i].Namespace != pods[j].Namespace {
 			return pods[i].Namespace < pods[j].Namespace
@@ -51,7 +54,7 @@ func ReferencedNADs(pods []Pod) []string {
 	var keys []string
 	for _, p := range pods {
 		for _, in := range p.Interfaces {
-			if in.Network != "" && !seen[in.Network] {
+			if in.Network != "" && in.Claim == "" && !seen[in.Network] {
 				seen[in.Network] = true
 				keys = append(keys, in.Network)
 			}

@@ -13,7 +13,7 @@ const gkeDefaultNetwork = "default"
 // InspectPod matches what the pod asked for with what it got. Bad annotations become Problems; they
 // never stop inspection of the rest of the pod.
 func InspectPod(m PodMeta, nads *NADSet) Pod {
-	p := Pod{Namespace: m.Namespace, Name: m.Name, Node: m.Node, Phase: m.Phase, Interfaces: []Interface{}}
+	p := Pod{Namespace: m.Namespace, Name: m.Name, Node: m.Node, Phase: m.Phase, Interfaces: []Interface{}, ClaimNames: m.Claims}
 	_, multus := m.Annotations[NetworksAnnotation]
 	gke, hasGKE := m.Annotations[GKEInterfacesAnnotation]
 	if multus && hasGKE {
@@ -40,7 +40,7 @@ func DescribeNetworks(pods []Pod, nads *NADSet) {
 // describe fills Config for the interfaces on NADs (namespace/name; GKE networks have no namespace).
 func describe(p *Pod, nads *NADSet) {
 	for i := range p.Interfaces {
-		if strings.Contains(p.Interfaces[i].Network, "/") {
+		if p.Interfaces[i].Claim == "" && strings.Contains(p.Interfaces[i].Network, "/") {
 			p.Interfaces[i].Config = nads.Describe(p.Interfaces[i].Network)
 		}
 	}

@@ -24,6 +24,8 @@ type PodMeta struct {
 	PodIPs      []string
 	Labels      map[string]string
 	Annotations map[string]string
+	// Claims are the ResourceClaims the pod's status.resourceClaimStatuses names.
+	Claims []string
 }
 
 // Pod is the network view of one pod.
@@ -39,6 +41,8 @@ type Pod struct {
 	Requests []Request `json:"-"`
 	// StatusSource is the annotation the interfaces were read from ("" when none).
 	StatusSource string `json:"-"`
+	// ClaimNames are the ResourceClaims the pod's status names.
+	ClaimNames []string `json:"-"`
 }
 
 // Interface is one network of a pod: present in its status, or requested and missing.
@@ -56,6 +60,12 @@ type Interface struct {
 	StatusName string `json:"-"`
 	// HasDeviceInfo is set when the status entry describes a device (SR-IOV, vhost-user, ...).
 	HasDeviceInfo bool `json:"-"`
+	// Claim is the DRA ResourceClaim and request of a claimed device ("" for Multus and GKE).
+	Claim string `json:"claim,omitempty"`
+	// Device is the claimed device as driver/pool/device.
+	Device string `json:"device,omitempty"`
+	// Reason says why a claimed device is not attached.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Attached reports whether the pod asked for networks and got all of them.

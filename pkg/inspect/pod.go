@@ -13,6 +13,11 @@ func MetaFromPod(p *corev1.Pod) PodMeta {
 	if len(m.PodIPs) == 0 && p.Status.PodIP != "" {
 		m.PodIPs = []string{p.Status.PodIP}
 	}
+	for _, c := range p.Status.ResourceClaimStatuses {
+		if c.ResourceClaimName != nil {
+			m.Claims = append(m.Claims, *c.ResourceClaimName)
+		}
+	}
 	return m
 }
 

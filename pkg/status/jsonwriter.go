@@ -78,9 +78,11 @@ func appendInterface(b []byte, in inspect.Interface) []byte {
 	b = strconv.AppendBool(b, in.Default)
 	b = append(b, ",\n          \"state\": "...)
 	b = appendString(b, string(in.State))
-	if in.Config != "" {
-		b = append(b, ",\n          \"config\": "...)
-		b = appendString(b, in.Config)
+	for _, f := range []struct{ key, value string }{{"config", in.Config}, {"claim", in.Claim}, {"device", in.Device}, {"reason", in.Reason}} {
+		if f.value != "" { // omitempty, as the struct tags say
+			b = append(b, ",\n          \""+f.key+"\": "...)
+			b = appendString(b, f.value)
+		}
 	}
 	return append(b, "\n        }"...)
 }

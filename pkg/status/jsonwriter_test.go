@@ -27,6 +27,8 @@ func TestJSONWriterMatchesEncodingJSON(t *testing.T) {
 				{Network: "", Interface: "eth0", IPs: []string{"10.0.0.1", "fd00::1"}, MAC: "0a:58", Default: true, State: inspect.StateDefault},
 				{Network: "ns/n\u2028", Interface: "net1", IPs: []string{}, State: inspect.StateMissing, Config: "macvlan master=x"},
 				{Network: "ns/bad\xff\xfeutf8", IPs: nil, State: inspect.StateUnrequested},
+				{Network: "claim:nic/nic", Interface: "eth1", IPs: []string{"10.9.8.7"}, State: inspect.StateMissing,
+					Claim: "nic/nic", Device: "dra.net/node-a/eth1", Reason: "device not ready: \"x\""},
 			}},
 			{Namespace: "b", Name: "ü", Interfaces: []inspect.Interface{}}},
 	}
@@ -45,7 +47,8 @@ func FuzzJSONWriter(f *testing.F) {
 	f.Add("ns", "name", "10.0.0.1", "<&>\u2028\x00")
 	f.Fuzz(func(t *testing.T, ns, name, ip, note string) {
 		pods := []inspect.Pod{{Namespace: ns, Name: name, Problems: []string{note},
-			Interfaces: []inspect.Interface{{Network: note, Interface: name, IPs: []string{ip}, MAC: note, State: inspect.StateAttached, Config: note}}}}
+			Interfaces: []inspect.Interface{{Network: note, Interface: name, IPs: []string{ip}, MAC: note, State: inspect.StateAttached, Config: note,
+				Claim: ns, Device: ip, Reason: note}}}}
 		var buf bytes.Buffer
 		if err := writeReportJSON(&buf, pods); err != nil {
 			t.Fatal(err)

@@ -18,15 +18,21 @@ func FromDump(sel selection.Selection) ([]inspect.Pod, error) {
 	return inspect.Inspect(snap), nil
 }
 
-// FromCluster lists the selected pods, inspects them once, then (withNADs) reads the NADs their
-// networks name (all of them at once for an all-namespace query) and adds the config summaries.
+// FromCluster lists the selected pods and the DRA claims of their namespaces, inspects them once,
+// then (withNADs) reads the NADs their networks name (all of them at once for an all-namespace
+// query) and adds the config summaries. Claims that cannot be read (not served, not allowed) add no
+// rows.
 func FromCluster(ctx context.Context, c *cluster.Clients, sel selection.Selection, withNADs bool) ([]inspect.Pod, error) {
 	q := sel.Query()
 	metas, err := c.Pods().List(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	pods := inspect.Inspect(inspect.Snapshot{Pods: metas})
+	var claims []inspect.Claim
+	if withNADs {
+		claims, _ = c.Claims(ctx, q.Namespace)
+	}
+	pods := inspect.Inspect(inspect.Snapshot{Pods: metas, Claims: claims})
 	if withNADs {
 		inspect.DescribeNetworks(pods, c.NADs().Read(ctx, nadNamespaces(pods, q.Namespace)))
 	}

@@ -34,8 +34,8 @@ func PrintTable(w io.Writer, pods []inspect.Pod, wide, withNamespace bool) error
 	var rows []metav1.TableRow
 	for _, p := range pods {
 		for _, in := range p.Interfaces {
-			note := ""
-			if in.State == inspect.StateMissing {
+			note := in.Reason
+			if in.State == inspect.StateMissing && note == "" {
 				note = "requested, not in " + statusSourceName(p)
 			}
 			rows = append(rows, row(p, withNamespace, wide, note, orDash(in.Network), orDash(in.Interface), string(in.State),

@@ -32,4 +32,11 @@ var (
 	IPAllocations = r("ipam.multinet.io", "v1alpha1", "ipallocations")
 	// GKEIPRoutes are GKE's routes to pod addresses on extra networks.
 	GKEIPRoutes = r("networking.gke.io", "v1", "gkeiproutes")
+	// ResourceClaims are DRA claims (resource.k8s.io/v1, GA since Kubernetes 1.34).
+	ResourceClaims = r("resource.k8s.io", "v1", "resourceclaims")
 )
+
+// ResourceClaimsBeta are the versions of ResourceClaims older clusters serve, newest first.
+func ResourceClaimsBeta() []schema.GroupVersionResource {
+	return []schema.GroupVersionResource{r("resource.k8s.io", "v1beta2", "resourceclaims"), r("resource.k8s.io", "v1beta1", "resourceclaims")}
+}

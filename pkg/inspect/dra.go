@@ -108,33 +108,54 @@ func list(m map[string]any, key string) []map[string]any {
 }
 
 // AttachClaims adds a row for every device of the claims each pod uses: the claims its status
-// names, and those reserved for it. A claim not allocated yet is one row in state missing.
+// names, and those reserved for it. A claim not allocated yet is one row in state missing. Claims
+// are indexed once, so the cost grows with pods plus claims.
 func AttachClaims(pods []Pod, claims []Claim) {
-	for i := range pods {
-		p := &pods[i]
-		for _, c := range claims {
-			if c.Namespace != p.Namespace || !slices.Contains(p.ClaimNames, c.Name) && !slices.Contains(c.ReservedFor, p.Name) {
-				continue
-			}
-			if !c.Allocated {
-				p.Interfaces = append(p.Interfaces, Interface{Network: "claim:" + c.Name, IPs: []string{}, State: StateMissing,
-					Claim: c.Name, Reason: "claim not allocated yet"})
-				continue
-			}
-			for _, d := range c.Devices {
-				in := Interface{Network: fmt.Sprintf("claim:%s/%s", c.Name, d.Request), Interface: d.Interface, IPs: d.IPs, MAC: d.MAC,
-					State: StateAttached, Claim: c.Name + "/" + d.Request, Device: d.Driver + "/" + d.Pool + "/" + d.Device}
-				if in.IPs == nil {
-					in.IPs = []string{}
-				}
-				switch {
-				case d.NotReady != "":
-					in.State, in.Reason = StateMissing, "device not ready: "+d.NotReady
-				case !d.NetworkData:
-					in.State, in.Reason = StateMissing, "the driver reported no network data yet"
-				}
-				p.Interfaces = append(p.Interfaces, in)
-			}
+	if len(claims) == 0 {
+		return
+	}
+	byName := make(map[string]int, len(claims))
+	reserved := map[string][]int{}
+	for i, c := range claims {
+		byName[c.Namespace+"/"+c.Name] = i
+		for _, pod := range c.ReservedFor {
+			reserved[c.Namespace+"/"+pod] = append(reserved[c.Namespace+"/"+pod], i)
 		}
 	}
+	for i := range pods {
+		p := &pods[i]
+		mine := append([]int(nil), reserved[p.Namespace+"/"+p.Name]...)
+		for _, name := range p.ClaimNames {
+			if j, ok := byName[p.Namespace+"/"+name]; ok && !slices.Contains(mine, j) {
+				mine = append(mine, j)
+			}
+		}
+		slices.Sort(mine)
+		for _, j := range mine {
+			p.Interfaces = append(p.Interfaces, claimRows(claims[j])...)
+		}
+	}
+}
+
+// claimRows are the interface rows of one claim.
+func claimRows(c Claim) []Interface {
+	if !c.Allocated {
+		return []Interface{{Network: "claim:" + c.Name, IPs: []string{}, State: StateMissing, Claim: c.Name, Reason: "claim not allocated yet"}}
+	}
+	var out []Interface
+	for _, d := range c.Devices {
+		in := Interface{Network: fmt.Sprintf("claim:%s/%s", c.Name, d.Request), Interface: d.Interface, IPs: d.IPs, MAC: d.MAC,
+			State: StateAttached, Claim: c.Name + "/" + d.Request, Device: d.Driver + "/" + d.Pool + "/" + d.Device}
+		if in.IPs == nil {
+			in.IPs = []string{}
+		}
+		switch {
+		case d.NotReady != "":
+			in.State, in.Reason = StateMissing, "device not ready: "+d.NotReady
+		case !d.NetworkData:
+			in.State, in.Reason = StateMissing, "the driver reported no network data yet"
+		}
+		out = append(out, in)
+	}
+	return out
 }

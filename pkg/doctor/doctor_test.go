@@ -13,7 +13,8 @@ import (
 
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-func runYAML(t *testing.T, docs ...string) Result {
+// modelYAML builds the model of YAML documents.
+func modelYAML(t *testing.T, docs ...string) *Model {
 	t.Helper()
 	objs, err := dump.Read(strings.NewReader(strings.Join(docs, "\n---\n")), "test")
 	if err != nil {
@@ -23,7 +24,12 @@ func runYAML(t *testing.T, docs ...string) Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(m, All(func() time.Time { return testNow }))
+	return m
+}
+
+func runYAML(t *testing.T, docs ...string) Result {
+	t.Helper()
+	return Run(modelYAML(t, docs...), All(func() time.Time { return testNow }))
 }
 
 func codes(res Result) []string {
@@ -336,20 +342,10 @@ func FuzzClassify(f *testing.F) {
 }
 
 func TestMalformedObjectIsSkippedWithANote(t *testing.T) {
-	objs, err := dump.Read(strings.NewReader(healthy(t)+`
----
-apiVersion: whereabouts.cni.cncf.io/v1alpha1
+	m := modelYAML(t, healthy(t), `apiVersion: whereabouts.cni.cncf.io/v1alpha1
 kind: IPPool
 metadata: {name: broken, namespace: kube-system}
-spec: {range: 10.0.0.0/24, allocations: "not a map"}
-`), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := FromDump(objs)
-	if err != nil {
-		t.Fatal(err)
-	}
+spec: {range: 10.0.0.0/24, allocations: "not a map"}`)
 	if len(m.Notes) != 1 || !strings.Contains(m.Notes[0], "skipped ippool kube-system/broken") {
 		t.Errorf("notes = %q", m.Notes)
 	}
@@ -361,22 +357,12 @@ spec: {range: 10.0.0.0/24, allocations: "not a map"}
 // TestBadPoolOffsetIsIsolated: one allocation key past the end of its range (whereabouts keys
 // entries by offset) is noted once; every check still runs and the pool's other entries count.
 func TestBadPoolOffsetIsIsolated(t *testing.T) {
-	objs, err := dump.Read(strings.NewReader(healthy(t)+`
----
-apiVersion: whereabouts.cni.cncf.io/v1alpha1
+	m := modelYAML(t, healthy(t), `apiVersion: whereabouts.cni.cncf.io/v1alpha1
 kind: IPPool
 metadata: {name: 10.11.0.0-30, namespace: kube-system}
 spec:
   range: 10.11.0.0/30
-  allocations: {"1": {id: a, podref: cnf/gone-a}, "2": {id: b, podref: cnf/app-0}, "99999999999999999999999": {id: c, podref: cnf/x}}
-`), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := FromDump(objs)
-	if err != nil {
-		t.Fatal(err)
-	}
+  allocations: {"1": {id: a, podref: cnf/gone-a}, "2": {id: b, podref: cnf/app-0}, "99999999999999999999999": {id: c, podref: cnf/x}}`)
 	res := Run(m, All(func() time.Time { return testNow }))
 	notes := 0
 	for _, n := range m.Notes {

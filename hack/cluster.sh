@@ -6,12 +6,14 @@
 #   hack/cluster.sh down DIR   stop it and remove DIR
 #
 # DIR/kubeconfig is the admin kubeconfig. Nothing is written outside DIR; only loopback is used.
-# With MULTINET_NODE_IP set (hack/node.sh does), the apiserver is set up for a real node at that address:
-# Node+RBAC authorization, ServiceAccount admission, kubelet client certificates, and kubeconfigs for
-# the kubelet, kube-scheduler and kube-controller-manager.
+# With MULTINET_NODES="NAME=IP ..." set (hack/node.sh does), the apiserver is set up for real nodes at
+# those addresses: it listens on MULTINET_API_IP (the lab bridge), with Node+RBAC authorization,
+# ServiceAccount admission, kubelet serving and client certificates and a kubeconfig per node, and
+# kubeconfigs for kube-scheduler and kube-controller-manager.
 set -euo pipefail
 log_tag=cluster; . "$(dirname "$0")/lib.sh"
 cmd=${1:-}; dir=${2:-}
+api_ip=${MULTINET_API_IP:-127.0.0.1}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: hack/cluster.sh up|down DIR" >&2; exit 2; }
 
 stop() {
@@ -48,11 +50,14 @@ certs() {
     openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
       -days 30 -extfile "$ext" -out "$pki/$1.crt" 2>/dev/null
   }
-  issue apiserver /CN=kube-apiserver "IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc"
+  issue apiserver /CN=kube-apiserver "IP:$api_ip,IP:10.0.0.1,DNS:localhost,DNS:kubernetes.default.svc"
   issue admin "/O=system:masters/CN=multinet-admin"
-  if [ -n "${MULTINET_NODE_IP:-}" ]; then
-    issue kubelet-serving /CN=lab-node "IP:$MULTINET_NODE_IP,DNS:lab-node"
-    issue kubelet "/O=system:nodes/CN=system:node:lab-node"
+  if [ -n "${MULTINET_NODES:-}" ]; then
+    local n
+    for n in $MULTINET_NODES; do
+      issue "kubelet-serving-${n%%=*}" "/CN=${n%%=*}" "IP:${n#*=},DNS:${n%%=*}"
+      issue "kubelet-${n%%=*}" "/O=system:nodes/CN=system:node:${n%%=*}"
+    done
     issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
     issue controller-manager /CN=system:kube-controller-manager
     issue scheduler /CN=system:kube-scheduler
@@ -77,13 +82,13 @@ up() {
     > "$dir/logs/etcd.log" 2>&1 < /dev/null &
   echo $! > "$dir/etcd.pid"
   local mode=(--authorization-mode RBAC --disable-admission-plugins ServiceAccount)
-  if [ -n "${MULTINET_NODE_IP:-}" ]; then
+  if [ -n "${MULTINET_NODES:-}" ]; then
     mode=(--authorization-mode Node,RBAC --kubelet-preferred-address-types InternalIP
-      --kubelet-client-certificate "$dir/pki/apiserver-kubelet-client.crt"
+      --allow-privileged=true --kubelet-client-certificate "$dir/pki/apiserver-kubelet-client.crt"
       --kubelet-client-key "$dir/pki/apiserver-kubelet-client.key" --kubelet-certificate-authority "$dir/pki/ca.crt")
   fi
   setsid "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --bind-address "$api_ip" --advertise-address "$api_ip" --secure-port "$api_port" \
     --endpoint-reconciler-type none \
     --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
     --client-ca-file "$dir/pki/ca.crt" \
@@ -93,15 +98,16 @@ up() {
     --max-requests-inflight 1000 --max-mutating-requests-inflight 500 \
     > "$dir/logs/kube-apiserver.log" 2>&1 < /dev/null &
   echo $! > "$dir/kube-apiserver.pid"
-  kubeconfig kubeconfig admin "https://127.0.0.1:$api_port"
-  if [ -n "${MULTINET_NODE_IP:-}" ]; then
-    for c in kubelet controller-manager scheduler; do kubeconfig "$c.kubeconfig" "$c" "https://127.0.0.1:$api_port"; done
+  kubeconfig kubeconfig admin "https://$api_ip:$api_port"
+  if [ -n "${MULTINET_NODES:-}" ]; then
+    for c in controller-manager scheduler; do kubeconfig "$c.kubeconfig" "$c" "https://$api_ip:$api_port"; done
+    for n in $MULTINET_NODES; do kubeconfig "kubelet-${n%%=*}.kubeconfig" "kubelet-${n%%=*}" "https://$api_ip:$api_port"; done
   fi
-  log "waiting for kube-apiserver on 127.0.0.1:$api_port"
+  log "waiting for kube-apiserver on $api_ip:$api_port"
   for _ in $(seq 600); do ready && break; sleep 0.1; done
   ready || { log "kube-apiserver did not become ready; see $dir/logs"; tail -5 "$dir/logs/kube-apiserver.log" >&2; exit 1; }
   for _ in $(seq 100); do "$bin/kubectl" --kubeconfig "$dir/kubeconfig" get ns default >/dev/null 2>&1 && break; sleep 0.1; done
-  if [ -z "${MULTINET_NODE_IP:-}" ]; then # a real node gets its CRDs from Multus and `kubectl multinet install`
+  if [ -z "${MULTINET_NODES:-}" ]; then # a real node gets its CRDs from Multus and `kubectl multinet install`
     "$bin/kubectl" --kubeconfig "$dir/kubeconfig" apply -f "$root/config/crds" >/dev/null
     "$bin/kubectl" --kubeconfig "$dir/kubeconfig" wait --for condition=established --timeout 30s crd --all >/dev/null
   fi

@@ -104,16 +104,22 @@ func TestAttachPath(t *testing.T) {
 	})
 	step("install --wait", func(t *testing.T) {
 		r := lab.multinet(t, append([]string{"install", "--wait", "--timeout", "120s"}, lab.installArgs()...)...)
-		if r.code != 0 || !strings.Contains(r.out, "ready on 1/1 nodes") || !strings.Contains(r.out, "node/lab-node: ready") {
-			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+		ready := fmt.Sprintf("ready on %d/%d nodes", len(lab.nodes), len(lab.nodes))
+		if r.code != 0 || !strings.Contains(r.out, ready) {
+			t.Fatalf("exit %d, want %q:\n%s%s", r.code, ready, r.out, r.err)
 		}
-		for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
-			if fi, err := os.Stat(filepath.Join(lab.binDir, p)); err != nil || fi.Mode()&0o111 == 0 {
-				t.Errorf("%s not installed as an executable: %v", p, err)
+		for _, n := range lab.nodes {
+			if !strings.Contains(r.out, "node/"+n+": ready") {
+				t.Errorf("node %s not reported ready:\n%s", n, r.out)
 			}
-		}
-		if _, err := os.Stat(lab.flatConfig); err != nil {
-			t.Errorf("IPAM config not written: %v", err)
+			for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
+				if fi, err := os.Stat(lab.nodeFile(n, filepath.Join(lab.binDir, p))); err != nil || fi.Mode()&0o111 == 0 {
+					t.Errorf("%s not installed on %s as an executable: %v", p, n, err)
+				}
+			}
+			if _, err := os.Stat(lab.nodeFile(n, lab.flatConfig)); err != nil {
+				t.Errorf("IPAM config not written on %s: %v", n, err)
+			}
 		}
 	})
 
@@ -184,7 +190,8 @@ func TestAttachPath(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
 		}
-		for _, want := range []string{"lab-node/multus ", "e2e-attach:c:", "e2e-attach/data2(data2):net2", "lab-node/ipam ", "[ADD] pod=e2e-attach/c ", "ifname=net2 via=agent "} {
+		node := lab.nodes[0]
+		for _, want := range []string{node + "/multus ", "e2e-attach:c:", "e2e-attach/data2(data2):net2", node + "/ipam ", "[ADD] pod=e2e-attach/c ", "ifname=net2 via=agent "} {
 			if !strings.Contains(r.out, want) {
 				t.Errorf("logs lack %q:\n%s", want, r.out)
 			}
@@ -199,7 +206,8 @@ func TestAttachPath(t *testing.T) {
 		// Interrupt at every stage (Ctrl-C and SIGTERM): the faultpoint build stops there and says so.
 		for _, stage := range faultpoint.LogsStages() {
 			for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
-				cmd := exec.Command(lab.faultBin, "logs", "--node", "lab-node", "-f", "--source", "multus")
+				// ipam has a log file on every Multus mode, so every stage is reached.
+				cmd := exec.Command(lab.faultBin, "logs", "--node", lab.nodes[0], "-f", "--source", "ipam")
 				cmd.Env = append(os.Environ(), "KUBECONFIG="+lab.env["KUBECONFIG"], faultpoint.Env+"="+stage)
 				stderr, err := cmd.StderrPipe()
 				if err != nil {
@@ -234,7 +242,7 @@ func TestAttachPath(t *testing.T) {
 			}
 		}
 	})
-	step("multinet-macvlan chains whereabouts v0.9.3 as its IPAM", func(t *testing.T) {
+	step("multinet-macvlan chains whereabouts v0.9.4 as its IPAM", func(t *testing.T) {
 		wb, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "gotool.sh"), "whereabouts").Output()
 		if err != nil {
 			t.Fatalf("build whereabouts: %v", err)
@@ -243,16 +251,9 @@ func TestAttachPath(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(lab.binDir, "whereabouts"), data, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		lab.writeNodes(t, filepath.Join(lab.binDir, "whereabouts"), data, 0o755)
 		flat := filepath.Join(lab.confDir, "whereabouts.d", "whereabouts.conf")
-		if err := os.MkdirAll(filepath.Dir(flat), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(flat, []byte(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":"`+lab.env["KUBECONFIG"]+`"}}`), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		lab.writeNodes(t, flat, []byte(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":"`+lab.env["KUBECONFIG"]+`"}}`), 0o644)
 		root := testenv.RepoRoot()
 		lab.kubectl(t, "", "apply", "-f", filepath.Join(root, "config/crds/whereabouts.cni.cncf.io_ippools.yaml"),
 			"-f", filepath.Join(root, "config/crds/whereabouts.cni.cncf.io_overlappingrangeipreservations.yaml"))
@@ -320,17 +321,20 @@ func TestAttachPath(t *testing.T) {
 			t.Fatalf("allocations left after every pod is gone:\n%s", out)
 		}
 		r := lab.multinet(t, "uninstall")
-		if r.code != 0 || !strings.Contains(r.out, "node/lab-node: removed plugins") ||
+		if r.code != 0 || !strings.Contains(r.out, "node/"+lab.nodes[0]+": removed plugins") ||
 			!strings.Contains(r.out, "customresourcedefinition.apiextensions.k8s.io/ipallocations.ipam.multinet.io deleted") {
 			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
 		}
-		for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
-			if _, err := os.Stat(filepath.Join(lab.binDir, p)); !os.IsNotExist(err) {
-				t.Errorf("%s still on the node: %v", p, err)
+		multus := map[string]string{"thick": "multus-shim", "thin": "multus"}[lab.mode]
+		for _, n := range lab.nodes {
+			for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
+				if _, err := os.Stat(lab.nodeFile(n, filepath.Join(lab.binDir, p))); !os.IsNotExist(err) {
+					t.Errorf("%s still on %s: %v", p, n, err)
+				}
 			}
-		}
-		if _, err := os.Stat(filepath.Join(lab.binDir, "multus")); err != nil {
-			t.Errorf("uninstall touched Multus: %v", err)
+			if _, err := os.Stat(lab.nodeFile(n, filepath.Join(lab.binDir, multus))); err != nil {
+				t.Errorf("uninstall touched Multus on %s: %v", n, err)
+			}
 		}
 		if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/name=multinet", "-o", "name"); strings.TrimSpace(out) != "" {
 			t.Errorf("pods of ours left:\n%s", out)

@@ -1,8 +1,9 @@
 //go:build e2e
 
-// Package e2e runs kubectl-multinet against the local real node of hack/node.sh: install puts the
-// plugins on the node, Multus attaches pods through them, and status, doctor, attach explain and
-// logs see the result. `make e2e` starts the node, runs this package and stops the node.
+// Package e2e runs kubectl-multinet against the lab of hack/node.sh (real nodes, containerd 2.x,
+// Multus v4 thick or thin): install puts the plugins on the nodes, Multus attaches pods through
+// them, and status, doctor, attach explain and logs see the result. `make e2e` starts the lab, runs
+// this package and stops the lab.
 package e2e
 
 import (
@@ -27,9 +28,13 @@ type node struct {
 	env             map[string]string
 	bin, kubectlBin string
 	// faultBin is kubectl-multinet built with faultpoints (internal/faultpoint).
-	faultBin                         string
-	master, image, testpod, server   string
+	faultBin                       string
+	master, image, testpod, server string
+	// binDir, confDir and flatConfig are paths as every node sees them; nodeFile maps them to the host.
 	binDir, confDir, flatConfig, dir string
+	// nodes are the lab's node names; mode is Multus' (thick or thin).
+	nodes []string
+	mode  string
 }
 
 var lab node
@@ -74,10 +79,34 @@ func run(m *testing.M) int {
 		env: env, bin: bin, faultBin: faultBin, kubectlBin: filepath.Join(strings.TrimSpace(string(testbin)), "kubectl"),
 		master: env["MULTINET_NODE_MASTER"], image: env["MULTINET_NODE_IMAGE"], testpod: env["MULTINET_NODE_TESTPOD_IMAGE"],
 		server: env["MULTINET_NODE_SERVER"], binDir: env["MULTINET_NODE_CNI_BIN_DIR"], confDir: env["MULTINET_NODE_CNI_CONF_DIR"],
-		dir: dir,
+		dir: dir, nodes: strings.Fields(env["MULTINET_NODES"]), mode: env["MULTINET_MULTUS_MODE"],
+	}
+	if len(lab.nodes) == 0 {
+		fmt.Fprintln(os.Stderr, "e2e: the lab's env names no nodes; restart it (hack/node.sh down, then up)")
+		return 2
 	}
 	lab.flatConfig = filepath.Join(lab.confDir, "multinet.d", "multinet-ipam.conf")
 	return m.Run()
+}
+
+// nodeFile is where the host finds path as node sees it (each node has its own copy of the CNI
+// and kubelet paths; see docs/lab.md).
+func (lab node) nodeFile(node, path string) string {
+	return filepath.Join(lab.dir, "nodes", node, "fs", path)
+}
+
+// writeNodes writes data to path on every node.
+func (lab node) writeNodes(t *testing.T, path string, data []byte, mode os.FileMode) {
+	t.Helper()
+	for _, n := range lab.nodes {
+		f := lab.nodeFile(n, path)
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, data, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func readEnv(path string) (map[string]string, error) {
@@ -146,21 +175,27 @@ func (lab node) nad(ns, name, master, rng string) string {
 	config, _ := json.Marshal(map[string]any{
 		"cniVersion": "1.0.0", "name": name, "type": "multinet-macvlan", "master": master, "mode": "bridge",
 		"ipam": map[string]any{"type": "multinet-ipam", "range": rng, "configuration_path": lab.flatConfig,
-			"log_file": filepath.Join(lab.dir, "logs", "multinet-ipam.log")},
+			"log_file": "/var/log/multinet-ipam.log"},
 	})
 	return fmt.Sprintf("apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: %s, namespace: %s}\nspec:\n  config: '%s'\n---\n", name, ns, config)
 }
 
-// pod is a test workload requesting networks (Multus' short form).
+// pod is a test workload requesting networks (Multus' short form), on the lab's first node.
 func (lab node) pod(ns, name, networks string) string {
+	return lab.podOn(lab.nodes[0], ns, name, networks)
+}
+
+// podOn is pod, on node.
+func (lab node) podOn(node, ns, name, networks string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata: {name: %s, namespace: %s, annotations: {k8s.v1.cni.cncf.io/networks: "%s"}}
 spec:
+  nodeSelector: {kubernetes.io/hostname: %s}
   terminationGracePeriodSeconds: 1
   containers: [{name: app, image: %s, imagePullPolicy: Never}]
 ---
-`, name, ns, networks, lab.testpod)
+`, name, ns, networks, node, lab.testpod)
 }
 
 // namespace creates a namespace that is deleted (with its pods) when the test ends.

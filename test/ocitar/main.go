@@ -2,6 +2,8 @@
 // the lab node: the lab's images are built from this repository's static binaries, with no registry.
 //
 //	ocitar -name docker.io/multinet/testpod:lab -entrypoint /testpod,pause -o out.tar /testpod=bin/testpod ...
+//
+// An argument /PATH->TARGET adds a symbolic link (e.g. /var/run->/run, as distribution images have).
 package main
 
 import (
@@ -39,7 +41,7 @@ func main() {
 	entry := flag.String("entrypoint", "", "comma-separated entrypoint")
 	flag.Parse()
 	if *name == "" || *out == "" || flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: ocitar -name REF -o OUT.tar [-entrypoint a,b] /PATH=FILE ...")
+		fmt.Fprintln(os.Stderr, "usage: ocitar -name REF -o OUT.tar [-entrypoint a,b] /PATH=FILE|/PATH->TARGET ...")
 		os.Exit(2)
 	}
 	if err := run(*name, *out, *entry, flag.Args()); err != nil {
@@ -105,11 +107,18 @@ func run(name, out, entry string, files []string) error {
 	return os.WriteFile(out, buf.Bytes(), 0o644)
 }
 
-// layerTar packs each /PATH=FILE as an executable at PATH.
+// layerTar packs each /PATH=FILE as an executable at PATH and each /PATH->TARGET as a symbolic link.
 func layerTar(files []string) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
+		if path, target, ok := strings.Cut(f, "->"); ok {
+			hdr := &tar.Header{Typeflag: tar.TypeSymlink, Name: strings.TrimPrefix(path, "/"), Linkname: target, Mode: 0o777, ModTime: time.Unix(0, 0)}
+			if err := tw.WriteHeader(hdr); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		path, src, ok := strings.Cut(f, "=")
 		if !ok {
 			return nil, fmt.Errorf("file argument %q is not /PATH=FILE", f)

@@ -1,9 +1,9 @@
-// Module whereabouts builds the reference whereabouts IPAM (v0.9.3) for side-by-side benchmarks.
+// Module whereabouts builds the reference whereabouts IPAM (v0.9.4) for side-by-side benchmarks.
 module kubectl-multinet/testbin/whereabouts
 
 go 1.26
 
-require github.com/k8snetworkplumbingwg/whereabouts v0.9.3
+require github.com/k8snetworkplumbingwg/whereabouts v0.9.4
 
 require (
 	github.com/blang/semver v3.5.1+incompatible // indirect

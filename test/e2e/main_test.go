@@ -166,6 +166,15 @@ func (lab node) kubectl(t *testing.T, stdin string, args ...string) string {
 	return r.out
 }
 
+// install puts the plugins on every node and removes them when the test ends.
+func (lab node) install(t *testing.T) {
+	t.Helper()
+	if r := lab.multinet(t, append([]string{"install", "--wait", "--timeout", "120s"}, lab.installArgs()...)...); r.code != 0 {
+		t.Fatalf("install: exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+	t.Cleanup(func() { lab.multinet(t, "uninstall", "--force") })
+}
+
 func (lab node) installArgs() []string {
 	return []string{"--image", lab.image, "--cni-bin-dir", lab.binDir, "--cni-conf-dir", lab.confDir, "--apiserver", lab.server}
 }

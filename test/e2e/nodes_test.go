@@ -1,0 +1,143 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestAcrossNodes attaches pods on every node of the lab to one secondary network whose masters
+// share one L2 segment, and checks what operators fight between nodes: reachability, unique
+// addresses under churn, and every view of pods on either node.
+func TestAcrossNodes(t *testing.T) {
+	if len(lab.nodes) < 2 {
+		t.Skip("the lab has one node; NODES=2 (the default) runs this test")
+	}
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
+	lab.install(t)
+	ns := "e2e-nodes"
+	lab.namespace(t, ns)
+	a, b := lab.nodes[0], lab.nodes[1]
+	step("pods on both nodes on one NAD become Ready", func(t *testing.T) {
+		lab.kubectl(t, lab.nad(ns, "span", lab.master, "172.30.20.0/24")+lab.podOn(a, ns, "px", "span")+lab.podOn(b, ns, "py", "span"), "apply", "-f", "-")
+		lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pod/px", "pod/py", "--timeout", "120s")
+	})
+	var x, y string
+	step("they ping each other across nodes over net1, both ways", func(t *testing.T) {
+		x, y = strings.Split(lab.podAddrs(t, ns, "px")["net1"], "/")[0], strings.Split(lab.podAddrs(t, ns, "py")["net1"], "/")[0]
+		if x == "" || y == "" || x == y {
+			t.Fatalf("net1 addresses x=%q y=%q, want two different addresses", x, y)
+		}
+		lab.kubectl(t, "", "exec", "-n", ns, "px", "--", "/testpod", "ping", y)
+		lab.kubectl(t, "", "exec", "-n", ns, "py", "--", "/testpod", "ping", x)
+	})
+	step("status, doctor and attach explain are right for pods on either node", func(t *testing.T) {
+		r := lab.multinet(t, "status", "-n", ns, "-o", "json")
+		var rep statusReport
+		if err := json.Unmarshal([]byte(r.out), &rep); err != nil || r.code != 0 {
+			t.Fatalf("status: exit %d, %v\n%s", r.code, err, r.err)
+		}
+		got := map[string]string{}
+		for _, p := range rep.Pods {
+			for _, ifc := range p.Interfaces {
+				if ifc.Interface == "net1" && ifc.State == "attached" && len(ifc.IPs) == 1 {
+					got[p.Name] = ifc.IPs[0]
+				}
+			}
+		}
+		if got["px"] != x || got["py"] != y {
+			t.Errorf("status net1: %v, inside the pods px=%s py=%s", got, x, y)
+		}
+		if rep, code := lab.doctor(t, "-n", ns); code != 0 || len(rep.Findings) != 0 {
+			t.Errorf("doctor -n %s: exit %d, findings %+v", ns, code, rep.Findings)
+		}
+		for pod, ip := range map[string]string{"px": x, "py": y} {
+			r := lab.multinet(t, "attach", "explain", "pod/"+pod, "-n", ns)
+			if r.code != 0 || !strings.Contains(r.out, "holds "+ip) || !strings.Contains(r.out, "No problems found") {
+				t.Errorf("attach explain pod/%s: exit %d:\n%s%s", pod, r.code, r.out, r.err)
+			}
+		}
+	})
+	step("logs reads each pod's node, and --all-nodes reads both", func(t *testing.T) {
+		r := lab.multinet(t, "logs", "pod/py", "-n", ns, "--tail", "-1", "--source", "ipam")
+		if r.code != 0 || !strings.Contains(r.out, b+"/ipam ") || !strings.Contains(r.out, "[ADD] pod="+ns+"/py ") || strings.Contains(r.out, a+"/") {
+			t.Errorf("logs pod/py: exit %d:\n%s%s", r.code, r.out, r.err)
+		}
+		r = lab.multinet(t, "logs", "--all-nodes", "--tail", "-1", "--source", "ipam")
+		for _, want := range []string{a + "/ipam ", b + "/ipam ", "[ADD] pod=" + ns + "/px ", "[ADD] pod=" + ns + "/py "} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("logs --all-nodes lacks %q (exit %d):\n%s%s", want, r.code, r.out, r.err)
+			}
+		}
+	})
+	step("churn: 200 pods on one /24 shared by two NADs get unique addresses, and all are freed", func(t *testing.T) {
+		lab.churn(t, 200)
+	})
+}
+
+// churn creates n pods at once, spread over the nodes, on one /24 that two NADs share through
+// network_name; it checks their addresses from inside the pods, that no sandbox was retried
+// because of IPAM, and that deleting them frees every address.
+func (lab node) churn(t *testing.T, n int) {
+	ns := "e2e-churn"
+	lab.namespace(t, ns)
+	var m strings.Builder
+	for _, name := range []string{"churn-a", "churn-b"} {
+		config, _ := json.Marshal(map[string]any{
+			"cniVersion": "1.0.0", "name": name, "type": "multinet-macvlan", "master": lab.master, "mode": "bridge",
+			"ipam": map[string]any{"type": "multinet-ipam", "range": "172.30.24.0/24", "network_name": "churn",
+				"configuration_path": lab.flatConfig, "log_file": "/var/log/multinet-ipam.log"},
+		})
+		fmt.Fprintf(&m, "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: %s, namespace: %s}\nspec:\n  config: '%s'\n---\n", name, ns, config)
+	}
+	for i := range n {
+		m.WriteString(lab.podOn(lab.nodes[i%len(lab.nodes)], ns, fmt.Sprintf("p%03d", i), []string{"churn-a", "churn-b"}[i%2]))
+	}
+	lab.kubectl(t, m.String(), "apply", "-f", "-")
+	lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pods", "--all", "--timeout", "600s")
+
+	seen := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			pod := fmt.Sprintf("p%03d", i)
+			ip := strings.Split(lab.podAddrs(t, ns, pod)["net1"], "/")[0]
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.HasPrefix(ip, "172.30.24.") {
+				t.Errorf("pod %s: net1 has %q, want an address of 172.30.24.0/24", pod, ip)
+			} else if other, dup := seen[ip]; dup {
+				t.Errorf("pods %s and %s both hold %s", other, pod, ip)
+			}
+			seen[ip] = pod
+		})
+	}
+	wg.Wait()
+	events := lab.kubectl(t, "", "get", "events", "-n", ns, "--field-selector", "reason=FailedCreatePodSandBox", "-o", "jsonpath={range .items[*]}{.message}{'\\n'}{end}")
+	for _, line := range strings.Split(strings.TrimSpace(events), "\n") {
+		if l := strings.ToLower(line); strings.Contains(l, "ipam") || strings.Contains(l, "allocat") {
+			t.Errorf("sandbox retried because of IPAM: %s", line)
+		}
+	}
+	lab.kubectl(t, "", "delete", "pods", "-n", ns, "--all", "--wait", "--timeout", "600s")
+	left := lab.kubectl(t, "", "get", "ipallocations", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.spec.podRef} {.spec.ip}{'\\n'}{end}")
+	if strings.Contains(left, ns+"/") {
+		t.Errorf("allocations left after every churn pod is gone:\n%s", left)
+	}
+	t.Logf("%d pods on %d nodes: %d unique addresses", n, len(lab.nodes), len(seen))
+	if len(seen) != n && !t.Failed() {
+		t.Errorf("%d pods, %d addresses seen", n, len(seen))
+	}
+}

@@ -65,7 +65,7 @@ func TestDoctorNamesAbsentInputs(t *testing.T) {
 	if err := run(context.Background(), o, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := empty + " holds no pods; absent from it: pods, whereabouts ippools, multinet ipallocations, whereabouts overlappingrangeipreservations, events, nodes, daemonsets, clusterroles, gkeiproutes, resourceclaims, API groups (CRDs)\n"
+	want := empty + " holds no pods; absent from it: pods, whereabouts ippools, multinet ipallocations, whereabouts overlappingrangeipreservations, events, nodes, daemonsets, multus daemon pods, clusterroles, gkeiproutes, resourceclaims, API groups (CRDs)\n"
 	if errOut.String() != want {
 		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}

@@ -29,7 +29,7 @@ const (
 
 // Inputs are every input a dump or a cluster can provide, in the order they are named.
 func Inputs() []Input {
-	return []Input{InPods, InNADs, InIPPools, InAllocations, InORIPs, InEvents, InNodes, InDaemonSets, InClusterRoles, InIPRoutes, InClaims, InAPIGroups}
+	return []Input{InPods, InNADs, InIPPools, InAllocations, InORIPs, InEvents, InNodes, InDaemonSets, InDaemonPods, InClusterRoles, InIPRoutes, InClaims, InAPIGroups}
 }
 
 // Absent lists the inputs of Inputs that m lacks.

@@ -49,6 +49,9 @@ func FromDump(objs *dump.Objects) (*Model, error) {
 	if m.Has(InNADs) {
 		m.APIGroups[NADResource] = true
 	}
+	if len(m.DaemonPods) > 0 {
+		m.Mark(InDaemonPods)
+	}
 	if m.Has(InIPPools) || m.Has(InAllocations) {
 		m.Mark(InPools)
 	}
@@ -129,6 +132,7 @@ func FromCluster(ctx context.Context, c Clients, sel selection.Selection) (*Mode
 		m.Mark(InPools)
 	}
 	m.readAPIGroups(c.Discovery)
+	m.readDaemonPods(ctx, c.Dynamic)
 	pr := <-pods
 	if pr.err != nil {
 		return nil, pr.err

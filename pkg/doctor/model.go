@@ -36,7 +36,9 @@ type Model struct {
 	Events      []*corev1.Event
 	Nodes       []*corev1.Node
 	// DaemonSets are the Multus DaemonSets (name contains "multus").
-	DaemonSets   []*appsv1.DaemonSet
+	DaemonSets []*appsv1.DaemonSet
+	// DaemonPods are the pods of the Multus DaemonSets.
+	DaemonPods   []*corev1.Pod
 	ClusterRoles []*rbacv1.ClusterRole
 	IPRoutes     []*IPRoute
 	// APIGroups holds `plural.group` of every served resource the checks ask about.
@@ -177,6 +179,10 @@ func (m *Model) add(u *unstructured.Unstructured) error {
 		m.ORIPs, err = appendConverted(m.ORIPs, u)
 	case "/Event":
 		m.Events, err = appendConverted(m.Events, u)
+	case "/Pod":
+		if isDaemonPod(u) {
+			m.DaemonPods, err = appendConverted(m.DaemonPods, u)
+		}
 	case "/Node":
 		m.Nodes, err = appendConverted(m.Nodes, u)
 	case "apps/DaemonSet":

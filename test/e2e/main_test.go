@@ -133,7 +133,7 @@ type result struct {
 
 func (lab node) exec(t *testing.T, stdin string, name string, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute) // a backstop: commands carry their own timeouts
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+lab.env["KUBECONFIG"], "NO_COLOR=1")

@@ -31,13 +31,14 @@ func nodeMain(args []string) error {
 	}
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	var d nodeagent.Dirs
-	var apiserver, namespace string
+	var apiserver, namespace, node string
 	var refresh, gcEvery time.Duration
 	fs.StringVar(&d.Bin, "bin-dir", "/host/bin", "CNI bin dir (container path)")
 	fs.StringVar(&d.Conf, "conf-dir", "/host/multinet.d", "our subdirectory of the CNI config dir (container path)")
 	fs.StringVar(&d.HostConf, "host-conf-dir", "/etc/cni/net.d/multinet.d", "the same directory as the host sees it")
 	fs.StringVar(&apiserver, "apiserver", "", "API server URL for the IPAM (default: the in-cluster service)")
 	fs.StringVar(&namespace, "store-namespace", "kube-system", "namespace of the IPAllocation objects")
+	fs.StringVar(&node, "node-name", os.Getenv("NODE_NAME"), "the node's name, recorded on each allocation (default $NODE_NAME)")
 	fs.DurationVar(&refresh, "refresh", time.Minute, "how often the IPAM's token is refreshed")
 	fs.DurationVar(&gcEvery, "gc-every", 5*time.Minute, "how often allocations of deleted pods are released")
 	var kubeconfig, socket string
@@ -67,7 +68,7 @@ func nodeMain(args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := nodeagent.WriteCredentials(d, server, namespace); err != nil {
+		if err := nodeagent.WriteCredentials(d, server, namespace, node); err != nil {
 			return err
 		}
 		fmt.Printf("installed %v into %s; IPAM credentials in %s (API server %s)\n", nodeagent.Plugins, d.Bin, d.HostConf, server)
@@ -79,7 +80,7 @@ func nodeMain(args []string) error {
 		fmt.Printf("removed %v from %s and our files from %s\n", nodeagent.Plugins, d.Bin, d.HostConf)
 		return nil
 	case "agent":
-		return runAgent(d, apiserver, namespace, refresh, gcEvery)
+		return runAgent(d, apiserver, namespace, node, refresh, gcEvery)
 	case "serve":
 		if socket == "" || kubeconfig == "" {
 			return fmt.Errorf("serve needs --socket and --kubeconfig")
@@ -134,7 +135,7 @@ func serveIPAM(ctx context.Context, cfg *rest.Config, socket string) error {
 	return (&ipam.Server{Client: dyn, Timeout: 30 * time.Second}).Serve(ctx, l)
 }
 
-func runAgent(d nodeagent.Dirs, apiserver, namespace string, refresh, gcEvery time.Duration) error {
+func runAgent(d nodeagent.Dirs, apiserver, namespace, node string, refresh, gcEvery time.Duration) error {
 	server, err := nodeagent.Server(apiserver)
 	if err != nil {
 		return err
@@ -172,5 +173,5 @@ func runAgent(d nodeagent.Dirs, apiserver, namespace string, refresh, gcEvery ti
 		}
 	}()
 	fmt.Printf("agent: refreshing IPAM credentials every %s, releasing allocations of deleted pods every %s\n", refresh, gcEvery)
-	return nodeagent.Agent{Dirs: d, Server: server, Namespace: namespace, Refresh: refresh, GCEvery: gcEvery, GC: gc, Log: os.Stderr}.Run(ctx)
+	return nodeagent.Agent{Dirs: d, Server: server, Namespace: namespace, Node: node, Refresh: refresh, GCEvery: gcEvery, GC: gc, Log: os.Stderr}.Run(ctx)
 }

@@ -220,10 +220,16 @@ func explainIPAM(m *doctor.Model, pod *inspect.Pod, nad *doctor.NAD, ifName stri
 				ContainerID: a.Spec.ContainerID, PodRef: a.Spec.PodRef, IfName: a.Spec.IfName, Stable: a.Spec.Stable})
 		}
 		// A running pod's container ID is in its allocation; owns() finds it by pod when stable.
+		// An allocation left by an earlier pod of the same name is passed over for the one holding
+		// the address the pod reports.
 		owner := ipam.Owner{PodRef: pod.Namespace + "/" + pod.Name, IfName: ifName}
+		current := podIPs(pod, ifName)
 		for _, a := range allocs {
-			if a.PodRef == owner.PodRef && a.IfName == ifName {
+			if a.PodRef == owner.PodRef && a.IfName == ifName && (owner.ContainerID == "" || current[a.IP]) {
 				owner.ContainerID = a.ContainerID
+				if current[a.IP] {
+					break
+				}
 			}
 		}
 		previews, err := ipam.Preview([]byte(nad.Spec.Config), allocs, owner)
@@ -260,6 +266,19 @@ func explainIPAM(m *doctor.Model, pod *inspect.Pod, nad *doctor.NAD, ifName stri
 		out.Note = "static: the addresses are in the config"
 	default:
 		out.Note = "not an IPAM this tool can preview"
+	}
+	return out
+}
+
+// podIPs are the addresses pod reports on ifName.
+func podIPs(pod *inspect.Pod, ifName string) map[string]bool {
+	out := map[string]bool{}
+	for _, in := range pod.Interfaces {
+		if in.Interface == ifName {
+			for _, ip := range in.IPs {
+				out[ip] = true
+			}
+		}
 	}
 	return out
 }

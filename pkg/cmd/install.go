@@ -70,6 +70,9 @@ func (o *InstallOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return cli.Usagef("--timeout must be positive, not %s", o.Timeout)
 	}
+	if o.Config.GCEvery < 0 {
+		return cli.Usagef("--gc-every must be positive, not %s", o.Config.GCEvery)
+	}
 	return nil
 }
 
@@ -224,6 +227,7 @@ func (o *InstallOptions) addFlags(c *cobra.Command) {
 	c.Flags().StringVar(&o.Config.Image, "image", "", "multinet-cni image (default: the one in plugins.yaml, ghcr.io/kubectl-multinet/multinet-cni:<version>).")
 	c.Flags().StringVar(&o.Config.BinDir, "cni-bin-dir", "", "The nodes' CNI bin dir (default: detected, /opt/cni/bin or GKE's /home/kubernetes/bin).")
 	c.Flags().StringVar(&o.Config.ConfDir, "cni-conf-dir", "", "The nodes' CNI config dir; multinet writes only its multinet.d subdirectory (default /etc/cni/net.d).")
+	c.Flags().DurationVar(&o.Config.GCEvery, "gc-every", 0, "How often each node's agent releases the allocations of deleted pods (default 5m).")
 	c.Flags().StringVar(&o.Config.APIServer, "apiserver", "", "API server URL the nodes' IPAM uses (default: the in-cluster kubernetes service).")
 	c.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "How long to wait for the rollout, or for each uninstall step.")
 }

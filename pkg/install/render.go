@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -42,6 +44,9 @@ type Config struct {
 	BinDir, ConfDir string
 	// APIServer is the URL the IPAM and the agent use; empty means the in-cluster service.
 	APIServer string
+	// GCEvery is how often each node's agent releases allocations of deleted pods; 0 keeps the
+	// agent's default (5m).
+	GCEvery time.Duration
 	// SkipNADCRD leaves out the NetworkAttachmentDefinition CRD (the cluster has it already).
 	SkipNADCRD bool
 }
@@ -117,6 +122,9 @@ func renderDaemonSet(o *unstructured.Unstructured, c Config) (*unstructured.Unst
 			}
 			if c.APIServer != "" {
 				cs[i].Args = append(cs[i].Args, "--apiserver="+c.APIServer)
+			}
+			if c.GCEvery > 0 && slices.Contains(cs[i].Args, "agent") {
+				cs[i].Args = append(cs[i].Args, "--gc-every="+c.GCEvery.String())
 			}
 		}
 	}

@@ -140,7 +140,7 @@ func excludes(pl pool) []string {
 // owner's own allocation (a retry) is returned as a success.
 func (a *Allocator) claim(ctx context.Context, network string, pl pool, ip netip.Addr, o Owner) (*Allocation, error) {
 	al := &Allocation{Name: objectName(network, ip.String()), Network: network, Range: pl.Prefix.String(), IP: ip.String(),
-		ContainerID: o.ContainerID, PodRef: o.PodRef, IfName: o.IfName, Stable: a.conf.StableIdentity}
+		ContainerID: o.ContainerID, PodRef: o.PodRef, IfName: o.IfName, Node: a.conf.NodeName, Stable: a.conf.StableIdentity}
 	var err error
 	for attempt := 0; attempt < 6; attempt++ {
 		err = a.Store.Create(ctx, al)

@@ -88,6 +88,9 @@ func mergeFlat(c *Config) error {
 		if c.AgentSocket == "" {
 			c.AgentSocket = flat.AgentSocket
 		}
+		if c.NodeName == "" {
+			c.NodeName = flat.NodeName
+		}
 		return nil
 	}
 	return nil

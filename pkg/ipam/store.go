@@ -32,7 +32,9 @@ type Allocation struct {
 	ContainerID string
 	PodRef      string
 	IfName      string
-	Stable      bool
+	// Node is the node whose plugin made the allocation ("" when unknown).
+	Node   string
+	Stable bool
 	UID         types.UID
 	// ResourceVersion guards updates.
 	ResourceVersion string
@@ -107,7 +109,7 @@ func (a *Allocation) object() *unstructured.Unstructured {
 		"apiVersion": gvr.IPAllocations.GroupVersion().String(), "kind": "IPAllocation",
 		"metadata": map[string]any{"name": a.Name, "labels": labels},
 		"spec": map[string]any{"network": a.Network, "range": a.Range, "ip": a.IP, "containerID": a.ContainerID,
-			"podRef": a.PodRef, "ifName": a.IfName, "stable": a.Stable},
+			"podRef": a.PodRef, "ifName": a.IfName, "node": a.Node, "stable": a.Stable},
 	}}
 	if a.ResourceVersion != "" {
 		u.SetResourceVersion(a.ResourceVersion)
@@ -119,7 +121,7 @@ func fromObject(u *unstructured.Unstructured) *Allocation {
 	s := func(k string) string { v, _, _ := unstructured.NestedString(u.Object, "spec", k); return v }
 	stable, _, _ := unstructured.NestedBool(u.Object, "spec", "stable")
 	return &Allocation{Name: u.GetName(), Network: s("network"), Range: s("range"), IP: s("ip"), ContainerID: s("containerID"),
-		PodRef: s("podRef"), IfName: s("ifName"), Stable: stable, UID: u.GetUID(), ResourceVersion: u.GetResourceVersion()}
+		PodRef: s("podRef"), IfName: s("ifName"), Node: s("node"), Stable: stable, UID: u.GetUID(), ResourceVersion: u.GetResourceVersion()}
 }
 
 func mapErr(err error) error {

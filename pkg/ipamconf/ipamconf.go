@@ -37,6 +37,9 @@ type Section struct {
 	LogFile string `json:"log_file"`
 	// AgentSocket is the node agent's unix socket; allocations go through it while it answers.
 	AgentSocket string `json:"agent_socket,omitempty"`
+	// NodeName is the node the plugin runs on, recorded on each allocation (the agent writes it to
+	// the flat config) so that allocations of a lost node can be told apart.
+	NodeName string `json:"node_name,omitempty"`
 
 	// host-local and static
 	Subnet        string `json:"subnet"`

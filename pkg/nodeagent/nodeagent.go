@@ -86,7 +86,7 @@ func InstallPlugins(self, binDir string) error {
 
 // WriteCredentials writes the token, CA, kubeconfig and flat IPAM config into d.Conf; the kubeconfig
 // names host paths (d.HostConf) and the token file, which the IPAM re-reads as it is refreshed.
-func WriteCredentials(d Dirs, server, namespace string) error {
+func WriteCredentials(d Dirs, server, namespace, node string) error {
 	for _, f := range []string{tokenFile, caFile} {
 		data, err := os.ReadFile(filepath.Join(d.sa(), f))
 		if err != nil {
@@ -112,6 +112,7 @@ func WriteCredentials(d Dirs, server, namespace string) error {
 		"kubernetes":   map[string]string{"kubeconfig": filepath.Join(d.HostConf, Kubeconfig)},
 		"namespace":    namespace,
 		"agent_socket": filepath.Join(d.HostConf, AgentSocket),
+		"node_name":    node,
 	}, "", "  ")
 	if err != nil {
 		return err
@@ -172,10 +173,12 @@ type Agent struct {
 	Dirs      Dirs
 	Server    string
 	Namespace string
-	Refresh   time.Duration
-	GCEvery   time.Duration
-	GC        GCFunc
-	Log       io.Writer
+	// Node is the node's name, written to the flat config for the plugins to record.
+	Node    string
+	Refresh time.Duration
+	GCEvery time.Duration
+	GC      GCFunc
+	Log     io.Writer
 }
 
 // Run loops until ctx is done; a failed refresh or GC is logged and retried on the next tick.
@@ -189,7 +192,7 @@ func (a Agent) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-refresh.C:
-			if err := WriteCredentials(a.Dirs, a.Server, a.Namespace); err != nil {
+			if err := WriteCredentials(a.Dirs, a.Server, a.Namespace, a.Node); err != nil {
 				fmt.Fprintf(a.Log, "refresh credentials: %v\n", err)
 			}
 		case <-gc.C:

@@ -32,7 +32,7 @@ func TestInstallWriteRemove(t *testing.T) {
 			t.Errorf("%s: %v %v", p, fi, err)
 		}
 	}
-	if err := WriteCredentials(d, "https://10.0.0.1:443", "kube-system"); err != nil {
+	if err := WriteCredentials(d, "https://10.0.0.1:443", "kube-system", "node-a"); err != nil {
 		t.Fatal(err)
 	}
 	kc, err := clientcmd.LoadFromFile(filepath.Join(d.Conf, Kubeconfig))
@@ -47,14 +47,14 @@ func TestInstallWriteRemove(t *testing.T) {
 	}
 	var flat map[string]any
 	data, _ := os.ReadFile(filepath.Join(d.Conf, FlatConfig))
-	if err := json.Unmarshal(data, &flat); err != nil || flat["namespace"] != "kube-system" {
+	if err := json.Unmarshal(data, &flat); err != nil || flat["namespace"] != "kube-system" || flat["node_name"] != "node-a" {
 		t.Errorf("flat config %s: %v", data, err)
 	}
 	// A refresh picks up the rotated token.
 	if err := os.WriteFile(filepath.Join(d.ServiceAccount, "token"), []byte("tok-2"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteCredentials(d, "https://10.0.0.1:443", "kube-system"); err != nil {
+	if err := WriteCredentials(d, "https://10.0.0.1:443", "kube-system", "node-a"); err != nil {
 		t.Fatal(err)
 	}
 	if tok, _ := os.ReadFile(filepath.Join(d.Conf, "token")); string(tok) != "tok-2" {

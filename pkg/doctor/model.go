@@ -83,6 +83,7 @@ type IPAllocation struct {
 		ContainerID string `json:"containerID"`
 		PodRef      string `json:"podRef"`
 		IfName      string `json:"ifName"`
+		Node        string `json:"node"`
 		Stable      bool   `json:"stable"`
 	} `json:"spec"`
 }

@@ -1,9 +1,12 @@
 package doctor
 
 import (
+	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipamconf"
@@ -22,6 +25,8 @@ func poolChecks() []Check {
 			Summary: "A pod's IP has no pool allocation, or a reservation has no pool entry", Run: checkMismatch},
 		{Code: "MN4005", Name: "PoolObjectTooLarge", Severity: Warning, Needs: []Input{InIPPools},
 			Summary: "One IPPool object holds so many allocations it nears etcd's request size limit", Run: checkTooLarge},
+		{Code: "MN4006", Name: "AllocationOfLostNode", Severity: Warning, Needs: []Input{InPools, InAllPods, InNodes},
+			Summary: "An allocation of a deleted pod was made on a node that is down or gone", Run: checkLostNode},
 	}
 }
 
@@ -33,6 +38,8 @@ type slot struct {
 	ip          netip.Addr
 	podRef      string
 	containerID string
+	// node is the node that made the allocation ("" when the IPAM does not record it).
+	node string
 	// object is where the allocation is stored (the IPPool, or the IPAllocation).
 	object Object
 }
@@ -98,7 +105,7 @@ func (m *Model) multinetPools() []pool {
 			byKey[key] = pl
 			keys = append(keys, key)
 		}
-		pl.slots = append(pl.slots, slot{ip: ip, podRef: a.Spec.PodRef, containerID: a.Spec.ContainerID,
+		pl.slots = append(pl.slots, slot{ip: ip, podRef: a.Spec.PodRef, containerID: a.Spec.ContainerID, node: a.Spec.Node,
 			object: Object{Kind: "IPAllocation", Namespace: a.Namespace, Name: a.Name}})
 	}
 	sort.Strings(keys)
@@ -201,13 +208,58 @@ func checkNearlyExhausted(m *Model, r *Reporter) {
 }
 
 func checkLeaked(m *Model, r *Reporter) {
+	lost := m.lostNodes()
 	for _, p := range m.pools() {
 		for _, s := range p.slots {
 			if s.podRef == "" || m.Pod(s.podRef) != nil {
 				continue
 			}
+			if _, ok := lost[s.node]; ok && m.Has(InNodes) {
+				continue // MN4006
+			}
 			r.Report(s.object, p.gcHint+"; leaks follow node crashes and DELs that never ran (whereabouts #75, #550)",
 				"%s is allocated to pod %s (container %s), which does not exist", s.ip, s.podRef, shortID(s.containerID))
+		}
+	}
+}
+
+// lostNodes maps the nodes that are gone or not Ready to why ("" never names a node).
+func (m *Model) lostNodes() map[string]string {
+	known := map[string]string{}
+	for _, n := range m.Nodes {
+		known[n.Name] = ""
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady && c.Status != corev1.ConditionTrue {
+				known[n.Name] = fmt.Sprintf("Ready is %s since %s (%s)", c.Status, c.LastTransitionTime.UTC().Format("15:04:05 MST"), c.Reason)
+			}
+		}
+	}
+	lost := map[string]string{}
+	for _, p := range m.pools() {
+		for _, s := range p.slots {
+			why, ok := known[s.node]
+			switch {
+			case s.node == "":
+			case !ok:
+				lost[s.node] = "no longer exists"
+			case why != "":
+				lost[s.node] = why
+			}
+		}
+	}
+	return lost
+}
+
+func checkLostNode(m *Model, r *Reporter) {
+	lost := m.lostNodes()
+	for _, p := range m.pools() {
+		for _, s := range p.slots {
+			why, ok := lost[s.node]
+			if !ok || s.podRef == "" || m.Pod(s.podRef) != nil {
+				continue
+			}
+			r.Report(s.object, "kubectl multinet ipam gc releases it now; otherwise the agent of a node that is up releases it on its next GC (install --gc-every, default 5m)",
+				"%s was allocated on node %s to pod %s, which is gone; the node %s, so the pod's DEL never ran there", s.ip, s.node, s.podRef, why)
 		}
 	}
 }

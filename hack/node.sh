@@ -9,8 +9,9 @@
 #
 #   hack/node.sh up DIR       start (or reuse) the lab whose state lives in DIR
 #   hack/node.sh down DIR     stop it, undo what the kubelets changed on the host, remove DIR
-#   hack/node.sh kill DIR N   kill -9 node N's kubelet and containerd (a node that dies)
+#   hack/node.sh kill DIR N   kill -9 every process of node N: kubelet, containerd, shims, pods (a node that dies)
 #   hack/node.sh images DIR   rebuild the lab images from the working tree and import them on every node
+#   hack/node.sh multus DIR thick|thin   redeploy Multus in the other mode (no pod may use a secondary network)
 #
 # Links (all created here; none is attached to the machine's uplink):
 #   mnlab0       bridge, 10.244.0.1/24: the API server and the nodes' addresses (10.244.0.11, .12, ...)
@@ -236,6 +237,7 @@ up() {
   start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$dir/cp/controller-manager.kubeconfig" \
     --service-account-private-key-file "$dir/cp/pki/sa.key" --root-ca-file "$dir/cp/pki/ca.crt" \
     --leader-elect=false --controllers '*,-node-ipam-controller' --use-service-account-credentials \
+    --node-monitor-grace-period 20s \
     --bind-address 127.0.0.1 --secure-port 0
   start kube-scheduler "$bin/kube-scheduler" --kubeconfig "$dir/cp/scheduler.kubeconfig" --leader-elect=false \
     --bind-address 127.0.0.1 --secure-port 0
@@ -336,10 +338,34 @@ verify() { # verify SAVED-HOST-STATE
   fi
 }
 
+# switch_multus removes the running Multus (DaemonSet, its config and binaries on every node) and
+# deploys it in MODE.
+switch_multus() { # switch_multus MODE
+  local k=("$bin/kubectl" --kubeconfig "$dir/kubeconfig") i d server
+  "${k[@]}" delete -n kube-system daemonset/kube-multus-ds --cascade=foreground --wait --timeout 120s >/dev/null
+  "${k[@]}" delete -n kube-system configmap multus-daemon-config multus-cni-config --ignore-not-found >/dev/null
+  for ((i = 0; i < nodes; i++)); do
+    d=$dir/nodes/$(name_of "$i")/fs
+    rm -rf "$d/etc/cni/net.d/00-multus.conf" "$d/etc/cni/net.d/00-multus.conflist" "$d/etc/cni/net.d/multus.d" \
+      "$d/opt/cni/bin/multus" "$d/opt/cni/bin/multus-shim" "$d/opt/cni/bin/passthru"
+  done
+  mode=$1
+  server=$("${k[@]}" config view -o jsonpath='{.clusters[0].cluster.server}')
+  multus "$server"
+  "${k[@]}" rollout status -n kube-system daemonset/kube-multus-ds --timeout 150s >/dev/null
+  for ((i = 0; i < nodes; i++)); do
+    d=$dir/nodes/$(name_of "$i")/fs/etc/cni/net.d
+    for _ in $(seq 100); do compgen -G "$d/00-multus.conf*" >/dev/null && break; sleep 0.2; done
+  done
+  sed -i "s/^MULTINET_MULTUS_MODE=.*/MULTINET_MULTUS_MODE=$mode/" "$dir/env"
+  log "Multus $mode deployed"
+}
+
 case "$cmd" in
   up) up ;;
+  multus) tools; nodes=$(ls "$dir/nodes" | wc -l); switch_multus "${3:?usage: hack/node.sh multus DIR thick|thin}" ;;
   down) down ;;
-  kill) kill_node "$(index_of "${3:?usage: hack/node.sh kill DIR NODE}")" ;;
+  kill) kill_node "$(index_of "${3:?usage: hack/node.sh kill DIR NODE}")" all ;;
   images) tools; images ;;
   _inside) tools; inside "${3:?}" ;;
   *) echo "usage: hack/node.sh up|down|images DIR | kill DIR NODE" >&2; exit 2 ;;

@@ -56,4 +56,3 @@ func TestMultusDaemonHealthNeedsItsPods(t *testing.T) {
 		t.Fatalf("a dump with the DaemonSet (%d read) and none of its pods claims to have its pods", len(m.DaemonSets))
 	}
 }
-

@@ -166,13 +166,15 @@ func (lab node) kubectl(t *testing.T, stdin string, args ...string) string {
 	return r.out
 }
 
-// install puts the plugins on every node and removes them when the test ends.
-func (lab node) install(t *testing.T) {
+// install puts the plugins on every node (with extra install flags) and removes them when the
+// test ends.
+func (lab node) install(t *testing.T, extra ...string) {
 	t.Helper()
-	if r := lab.multinet(t, append([]string{"install", "--wait", "--timeout", "120s"}, lab.installArgs()...)...); r.code != 0 {
+	args := append(append([]string{"install", "--wait", "--timeout", "120s"}, lab.installArgs()...), extra...)
+	if r := lab.multinet(t, args...); r.code != 0 {
 		t.Fatalf("install: exit %d:\n%s%s", r.code, r.out, r.err)
 	}
-	t.Cleanup(func() { lab.multinet(t, "uninstall", "--force") })
+	t.Cleanup(func() { lab.multinet(t, "uninstall", "--force", "--timeout", "60s") })
 }
 
 func (lab node) installArgs() []string {

@@ -46,22 +46,22 @@ fuzz: ## Run each fuzz target for FUZZTIME.
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \
 	  echo "fuzz: $$pkg $$fn"; go test ./pkg/$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; done
 
-demo: build ## Start the local real node, install the plugins, attach pods, show status/doctor/explain/logs.
+demo: build ## Start the lab (two real nodes), install the plugins, attach pods on both, ping across nodes, show status/doctor/explain/logs.
 	hack/demo.sh
 
-demo-down: ## Stop the demo node and undo what it changed on this machine.
+demo-down: ## Stop the demo's lab and undo what it changed on this machine.
 	hack/node.sh down _out/demo
 
 bench-status: build ## 10,000 pods: status and doctor vs kubectl get pods vs a metadata list.
 	hack/bench-status.sh
 
-bench-cni: ## 100 ADD/DEL cycles: multinet-macvlan + multinet-ipam vs macvlan v1.9.1 + host-local.
+bench-cni: ## 100 ADD/DEL cycles: multinet-macvlan + multinet-ipam vs macvlan v1.10.0 + host-local.
 	hack/bench-cni.sh
 
-bench-attach: ## 30 pods at once on the local real node: multinet-macvlan + multinet-ipam vs macvlan v1.9.1 + whereabouts v0.9.3 vs no extra network.
+bench-attach: ## 60 pods at once on the lab's two nodes: multinet-macvlan + multinet-ipam vs macvlan v1.10.0 + whereabouts v0.9.4 vs no extra network.
 	hack/bench-attach.sh
 
-bench-ipam: ## 1000 ADDs/DELs on a /16 at concurrency 1 and 50: multinet-ipam vs whereabouts v0.9.3.
+bench-ipam: ## 1000 ADDs/DELs on a /16 at concurrency 1 and 50: multinet-ipam vs whereabouts v0.9.4.
 	hack/bench-ipam.sh
 
 clean:
@@ -72,6 +72,6 @@ plugins.yaml: config/crds/k8s.cni.cncf.io_network-attachment-definitions.yaml co
 	  for f in $^; do echo "---"; cat $$f; done; } > $@
 
 NODE_DIR ?= _out/e2e-node
-e2e: ## The attach path on a local real node (hack/node.sh): install, Multus, status, doctor, explain, logs, uninstall.
+e2e: ## The attach path on the lab (hack/node.sh; NODES=2, MULTUS_MODE=thick by default): install, Multus, status, doctor, explain, logs, across nodes, churn, node death, uninstall.
 	trap 'hack/node.sh down $(NODE_DIR)' EXIT; hack/node.sh up $(NODE_DIR) && \
-	  MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 20m -v ./test/e2e
+	  MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 45m -v ./test/e2e

@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
-# bench-attach.sh: 30 pods with one extra network created at once on the local real node
-# (hack/node.sh), timed until all are Ready and until all are deleted with their pool empty:
-# multinet-macvlan + multinet-ipam vs containernetworking macvlan + whereabouts (versions pinned in
-# go.mod and hack/testbin/whereabouts/go.mod), both under the same Multus, and a floor: the same pods with no extra network at all. Rounds
-# alternate between the stacks. Needs root.
+# bench-attach.sh: 60 pods (30 a node) with one extra network created at once on the lab's two
+# nodes (hack/node.sh, Multus thick), timed until all are Ready and until all are deleted with their
+# pool empty: multinet-macvlan + multinet-ipam vs containernetworking macvlan + whereabouts
+# (versions pinned in hack/testbin/plugins and hack/testbin/whereabouts), both under the same
+# Multus, and a floor: the same pods with no extra network at all. Rounds alternate between the
+# stacks. Needs root.
 #
-#   ROUNDS=3 PODS=30 hack/bench-attach.sh     (the node stays up; stop it with hack/node.sh down _out/bench-node)
+#   ROUNDS=3 PODS=60 hack/bench-attach.sh     (the lab stays up; stop it with hack/node.sh down _out/bench-node)
 set -euo pipefail
 log_tag=bench-attach; . "$(dirname "$0")/lib.sh"
-plugins=$(cd "$root" && go list -m -f '{{.Version}}' github.com/containernetworking/plugins) # pinned in go.mod
+plugins=$(pin plugins github.com/containernetworking/plugins)
 dir=${NODE_DIR:-$root/_out/bench-node}
 rounds=${ROUNDS:-3}
-pods=${PODS:-30}
+pods=${PODS:-60}
 "$root/hack/node.sh" up "$dir"
 set -a; . "$dir/env"; set +a
 k=("$("$root/hack/testbin.sh")/kubectl")
-(cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$dir/kubectl-multinet" ./cmd/kubectl-multinet &&
-  CGO_ENABLED=0 go build -trimpath -o "$MULTINET_NODE_CNI_BIN_DIR/macvlan" github.com/containernetworking/plugins/plugins/main/macvlan)
-cp "$("$root/hack/gotool.sh" whereabouts)" "$MULTINET_NODE_CNI_BIN_DIR/whereabouts"
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$dir/kubectl-multinet" ./cmd/kubectl-multinet)
+nodes=($MULTINET_NODES)
+for n in "${nodes[@]}"; do # each node has its own copy of the CNI dirs (docs/lab.md)
+  fs=$dir/nodes/$n/fs
+  cp "$("$root/hack/gotool.sh" plugins)/macvlan" "$fs$MULTINET_NODE_CNI_BIN_DIR/macvlan"
+  cp "$("$root/hack/gotool.sh" whereabouts)" "$fs$MULTINET_NODE_CNI_BIN_DIR/whereabouts"
+  mkdir -p "$fs$MULTINET_NODE_CNI_CONF_DIR/whereabouts.d"
+  printf '{"datastore": "kubernetes", "kubernetes": {"kubeconfig": "%s"}}\n' "$dir/cp/kubeconfig" > "$fs$MULTINET_NODE_CNI_CONF_DIR/whereabouts.d/whereabouts.conf"
+done
 "${k[@]}" apply -f "$root/config/crds/whereabouts.cni.cncf.io_ippools.yaml" -f "$root/config/crds/whereabouts.cni.cncf.io_overlappingrangeipreservations.yaml" >/dev/null
-mkdir -p "$MULTINET_NODE_CNI_CONF_DIR/whereabouts.d"
-printf '{"datastore": "kubernetes", "kubernetes": {"kubeconfig": "%s"}}\n' "$dir/cp/kubeconfig" > "$MULTINET_NODE_CNI_CONF_DIR/whereabouts.d/whereabouts.conf"
 "$dir/kubectl-multinet" install --image "$MULTINET_NODE_IMAGE" --cni-bin-dir "$MULTINET_NODE_CNI_BIN_DIR" \
   --cni-conf-dir "$MULTINET_NODE_CNI_CONF_DIR" --apiserver "$MULTINET_NODE_SERVER" --wait >/dev/null
 
@@ -44,7 +49,8 @@ manifest() { # manifest NS STACK
   fi
   for i in $(seq "$pods"); do
     printf -- '---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%d, namespace: %s%s}\n' "$i" "$1" "$annot"
-    printf 'spec:\n  terminationGracePeriodSeconds: 0\n  containers: [{name: app, image: %s, imagePullPolicy: Never}]\n' "$MULTINET_NODE_TESTPOD_IMAGE"
+    printf 'spec:\n  nodeSelector: {kubernetes.io/hostname: %s}\n  terminationGracePeriodSeconds: 0\n  containers: [{name: app, image: %s, imagePullPolicy: Never}]\n' \
+      "${nodes[$((i % ${#nodes[@]}))]}" "$MULTINET_NODE_TESTPOD_IMAGE"
   done
 }
 
@@ -80,11 +86,11 @@ run() { # run STACK ROUND
   echo "| $1 | $2 | $ready s | $gone s | $retries |"
 }
 
-echo "| stack | round | $pods pods Ready | deleted, pool empty | sandbox failures (events) |"
+echo "| stack | round | $pods pods Ready (${#nodes[@]} nodes, Multus $MULTINET_MULTUS_MODE) | deleted, pool empty | sandbox failures (events) |"
 echo "|---|---|---|---|---|"
 for r in $(seq "$rounds"); do
   run ours "$r"
   run ref "$r"
   run none "$r"
 done
-echo "bench-attach: ours = multinet-macvlan + multinet-ipam; ref = macvlan $plugins + whereabouts $(pin whereabouts github.com/k8snetworkplumbingwg/whereabouts); none = no extra network (the node's floor); node stays up: hack/node.sh down $dir" >&2
+echo "bench-attach: ours = multinet-macvlan + multinet-ipam; ref = macvlan $plugins + whereabouts $(pin whereabouts github.com/k8snetworkplumbingwg/whereabouts); none = no extra network (the floor); the lab stays up: hack/node.sh down $dir" >&2

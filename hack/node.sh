@@ -270,7 +270,8 @@ start() { # start NAME CMD...: a control-plane process in the host's namespaces
 # kill_node kills every process of node INDEX: its daemons and shims (cgroup mnlab-X.node) and, with
 # "all", its pods too (cgroup mnlab-X).
 kill_node() { # kill_node INDEX [all]
-  local x=${letters[$1]} h pid groups=("mnlab-$x.node")
+  local x=${letters[$1]} h pid groups
+  groups=("mnlab-$x.node")
   [ "${2:-}" = all ] && groups+=("mnlab-$x")
   for g in "${groups[@]}"; do
     for _ in 1 2 3; do

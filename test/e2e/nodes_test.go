@@ -179,8 +179,10 @@ func (lab node) churn(t *testing.T, n int) {
 	for i := range n {
 		m.WriteString(lab.podOn(lab.nodes[i%len(lab.nodes)], ns, fmt.Sprintf("p%03d", i), []string{"churn-a", "churn-b"}[i%2]))
 	}
+	start := time.Now()
 	lab.kubectl(t, m.String(), "apply", "-f", "-")
 	lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pods", "--all", "--timeout", "600s")
+	ready := time.Since(start)
 
 	seen := map[string]string{}
 	var mu sync.Mutex
@@ -210,12 +212,14 @@ func (lab node) churn(t *testing.T, n int) {
 			t.Errorf("sandbox retried because of IPAM: %s", line)
 		}
 	}
+	start = time.Now()
 	lab.kubectl(t, "", "delete", "pods", "-n", ns, "--all", "--wait", "--timeout", "600s")
+	deleted := time.Since(start)
 	left := lab.kubectl(t, "", "get", "ipallocations", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.spec.podRef} {.spec.ip}{'\\n'}{end}")
 	if strings.Contains(left, ns+"/") {
 		t.Errorf("allocations left after every churn pod is gone:\n%s", left)
 	}
-	t.Logf("%d pods on %d nodes: %d unique addresses", n, len(lab.nodes), len(seen))
+	t.Logf("%d pods on %d nodes: all Ready in %s, %d unique addresses, all deleted in %s", n, len(lab.nodes), ready.Round(time.Second), len(seen), deleted.Round(time.Second))
 	if len(seen) != n && !t.Failed() {
 		t.Errorf("%d pods, %d addresses seen", n, len(seen))
 	}

@@ -249,7 +249,7 @@ up() {
   cat > "$dir/env" <<EOF
 KUBECONFIG=$dir/kubeconfig
 MULTINET_NODE_DIR=$dir
-MULTINET_NODES=$(for ((i = 0; i < nodes; i++)); do printf '%s ' "$(name_of "$i")"; done | sed 's/ $//')
+MULTINET_NODES="$(for ((i = 0; i < nodes; i++)); do printf '%s ' "$(name_of "$i")"; done | sed 's/ $//')"
 MULTINET_MULTUS_MODE=$mode
 MULTINET_NODE_CNI_BIN_DIR=/opt/cni/bin
 MULTINET_NODE_CNI_CONF_DIR=/etc/cni/net.d

@@ -119,7 +119,7 @@ func readEnv(path string) (map[string]string, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			env[k] = v
+			env[k] = strings.Trim(v, `"`)
 		}
 	}
 	return env, sc.Err()

@@ -35,7 +35,7 @@ type Allocation struct {
 	// Node is the node whose plugin made the allocation ("" when unknown).
 	Node   string
 	Stable bool
-	UID         types.UID
+	UID    types.UID
 	// ResourceVersion guards updates.
 	ResourceVersion string
 }

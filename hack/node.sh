@@ -367,7 +367,7 @@ case "$cmd" in
   multus) tools; nodes=$(ls "$dir/nodes" | wc -l); switch_multus "${3:?usage: hack/node.sh multus DIR thick|thin}" ;;
   down) down ;;
   kill) kill_node "$(index_of "${3:?usage: hack/node.sh kill DIR NODE}")" all ;;
-  images) tools; images ;;
+  images) tools; nodes=$(ls "$dir/nodes" | wc -l); images ;;
   _inside) tools; inside "${3:?}" ;;
   *) echo "usage: hack/node.sh up|down|images DIR | kill DIR NODE" >&2; exit 2 ;;
 esac

@@ -58,3 +58,40 @@ status: {phase: Running}
 		t.Fatalf("findings %v, want %v", got, want)
 	}
 }
+
+// TestAllocationOfAnEarlierPod: seen in the lab after Multus' daemon was OOMKilled during a
+// deletion, a pod of the same name came back with a new address while the old allocation stayed.
+func TestAllocationOfAnEarlierPod(t *testing.T) {
+	const world = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: px
+  namespace: e2e
+  annotations:
+    k8s.v1.cni.cncf.io/networks: span
+    k8s.v1.cni.cncf.io/network-status: '[{"name":"e2e/span","interface":"net1","ips":["172.30.20.5"]}]'
+spec: {nodeName: lab-node-a, containers: [{name: app, image: app}]}
+status: {phase: Running}
+---
+apiVersion: ipam.multinet.io/v1alpha1
+kind: IPAllocation
+metadata: {name: now, namespace: kube-system}
+spec: {network: "", range: 172.30.20.0/24, ip: 172.30.20.5, containerID: c-now, podRef: e2e/px, ifName: net1}
+---
+apiVersion: ipam.multinet.io/v1alpha1
+kind: IPAllocation
+metadata: {name: earlier, namespace: kube-system}
+spec: {network: "", range: 172.30.20.0/24, ip: 172.30.20.91, containerID: c-earlier, podRef: e2e/px, ifName: net1}
+`
+	var got []string
+	for _, f := range runYAML(t, world).Findings {
+		if f.Code == "MN4003" {
+			got = append(got, f.Object.Name+": "+f.Message)
+		}
+	}
+	want := []string{"earlier: 172.30.20.91 is allocated to pod e2e/px on net1 (container c-earlier), but the pod reports 172.30.20.5 there: the allocation is left from an earlier pod of that name"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("MN4003 findings %q, want %q", got, want)
+	}
+}

@@ -20,7 +20,7 @@ func poolChecks() []Check {
 		{Code: "MN4002", Name: "PoolNearlyExhausted", Severity: Warning, Needs: []Input{InPools},
 			Summary: "An IP pool is at least 90% allocated", Run: checkNearlyExhausted},
 		{Code: "MN4003", Name: "LeakedAllocation", Severity: Warning, Needs: []Input{InPools, InAllPods},
-			Summary: "An allocation belongs to a pod that no longer exists", Run: checkLeaked},
+			Summary: "An allocation belongs to a pod that no longer exists, or to an earlier pod of that name", Run: checkLeaked},
 		{Code: "MN4004", Name: "AllocationMismatch", Severity: Warning, Needs: []Input{InPools, InAllPods, InNADs},
 			Summary: "A pod's IP has no pool allocation, or a reservation has no pool entry", Run: checkMismatch},
 		{Code: "MN4005", Name: "PoolObjectTooLarge", Severity: Warning, Needs: []Input{InIPPools},
@@ -38,6 +38,8 @@ type slot struct {
 	ip          netip.Addr
 	podRef      string
 	containerID string
+	// ifName is the pod interface the allocation is for ("" when not recorded).
+	ifName string
 	// node is the node that made the allocation ("" when the IPAM does not record it).
 	node string
 	// object is where the allocation is stored (the IPPool, or the IPAllocation).
@@ -79,7 +81,7 @@ func (m *Model) pools() []pool {
 		for _, off := range offsets {
 			if ip, err := iprange.AddrAt(r.Prefix, off); err == nil {
 				a := p.Spec.Allocations[off]
-				pl.slots = append(pl.slots, slot{ip: ip, podRef: a.PodRef, containerID: a.ContainerID, object: obj})
+				pl.slots = append(pl.slots, slot{ip: ip, podRef: a.PodRef, containerID: a.ContainerID, ifName: a.IfName, object: obj})
 			}
 		}
 		out = append(out, pl)
@@ -105,7 +107,7 @@ func (m *Model) multinetPools() []pool {
 			byKey[key] = pl
 			keys = append(keys, key)
 		}
-		pl.slots = append(pl.slots, slot{ip: ip, podRef: a.Spec.PodRef, containerID: a.Spec.ContainerID, node: a.Spec.Node,
+		pl.slots = append(pl.slots, slot{ip: ip, podRef: a.Spec.PodRef, containerID: a.Spec.ContainerID, ifName: a.Spec.IfName, node: a.Spec.Node,
 			object: Object{Kind: "IPAllocation", Namespace: a.Namespace, Name: a.Name}})
 	}
 	sort.Strings(keys)
@@ -211,7 +213,15 @@ func checkLeaked(m *Model, r *Reporter) {
 	lost := m.lostNodes()
 	for _, p := range m.pools() {
 		for _, s := range p.slots {
-			if s.podRef == "" || m.Pod(s.podRef) != nil {
+			if pod := m.Pod(s.podRef); pod != nil {
+				if held := otherIPs(pod, s); held != "" {
+					r.Report(s.object, p.gcHint+" once no pod of that name uses it; an earlier pod's DEL did not run (a Multus or IPAM restart during deletion)",
+						"%s is allocated to pod %s on %s (container %s), but the pod reports %s there: the allocation is left from an earlier pod of that name",
+						s.ip, s.podRef, s.ifName, shortID(s.containerID), held)
+				}
+				continue
+			}
+			if s.podRef == "" {
 				continue
 			}
 			if _, ok := lost[s.node]; ok && m.Has(InNodes) {
@@ -221,6 +231,27 @@ func checkLeaked(m *Model, r *Reporter) {
 				"%s is allocated to pod %s (container %s), which does not exist", s.ip, s.podRef, shortID(s.containerID))
 		}
 	}
+}
+
+// otherIPs returns the addresses pod reports on s's interface when s's address is not among them
+// ("" when it is, or when the pod reports none there).
+func otherIPs(pod *inspect.Pod, s slot) string {
+	if s.ifName == "" {
+		return ""
+	}
+	var ips []string
+	for _, in := range pod.Interfaces {
+		if in.Interface != s.ifName || in.State != inspect.StateAttached {
+			continue
+		}
+		for _, ip := range in.IPs {
+			if a, err := netip.ParseAddr(ip); err == nil && a == s.ip {
+				return ""
+			}
+			ips = append(ips, ip)
+		}
+	}
+	return strings.Join(ips, ", ")
 }
 
 // lostNodes maps the nodes that are gone or not Ready to why ("" never names a node).

@@ -3,6 +3,9 @@ package doctor
 import (
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
 )
 
 // TestAllocationOfLostNode: a deleted pod's allocation made on a NotReady node (the lab's node-death
@@ -62,30 +65,12 @@ status: {phase: Running}
 // TestAllocationOfAnEarlierPod: seen in the lab after Multus' daemon was OOMKilled during a
 // deletion, a pod of the same name came back with a new address while the old allocation stayed.
 func TestAllocationOfAnEarlierPod(t *testing.T) {
-	const world = `
-apiVersion: v1
-kind: Pod
-metadata:
-  name: px
-  namespace: e2e
-  annotations:
-    k8s.v1.cni.cncf.io/networks: span
-    k8s.v1.cni.cncf.io/network-status: '[{"name":"e2e/span","interface":"net1","ips":["172.30.20.5"]}]'
-spec: {nodeName: lab-node-a, containers: [{name: app, image: app}]}
-status: {phase: Running}
----
-apiVersion: ipam.multinet.io/v1alpha1
-kind: IPAllocation
-metadata: {name: now, namespace: kube-system}
-spec: {network: "", range: 172.30.20.0/24, ip: 172.30.20.5, containerID: c-now, podRef: e2e/px, ifName: net1}
----
-apiVersion: ipam.multinet.io/v1alpha1
-kind: IPAllocation
-metadata: {name: earlier, namespace: kube-system}
-spec: {network: "", range: 172.30.20.0/24, ip: 172.30.20.91, containerID: c-earlier, podRef: e2e/px, ifName: net1}
-`
+	m, err := FromDump(fixtures.EarlierPod(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []string
-	for _, f := range runYAML(t, world).Findings {
+	for _, f := range Run(m, All(func() time.Time { return testNow })).Findings {
 		if f.Code == "MN4003" {
 			got = append(got, f.Object.Name+": "+f.Message)
 		}

@@ -40,7 +40,8 @@ krew-check: ## Validate the krew manifest with krew's own validator, installing 
 	VERSION=$(VERSION) hack/krew-check.sh
 
 FUZZ_TARGETS := inspect:FuzzParseNetworks inspect:FuzzInspectPod inspect:FuzzParseConfig iprange:FuzzParse \
-	dump:FuzzRead status:FuzzJSONWriter doctor:FuzzClassify ipamconf:FuzzReservationName ipam:FuzzPreview logtail:FuzzTail ipamconf:FuzzRead inspect:FuzzClaimFromObject
+	dump:FuzzRead status:FuzzJSONWriter doctor:FuzzClassify ipamconf:FuzzReservationName ipam:FuzzPreview logtail:FuzzTail ipamconf:FuzzRead inspect:FuzzClaimFromObject \
+	nodecreds:FuzzParseToken nodecreds:FuzzDescribe
 
 fuzz: ## Run each fuzz target for FUZZTIME.
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \

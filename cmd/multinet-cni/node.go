@@ -21,13 +21,14 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodeagent"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodecreds"
 )
 
 // nodeMain runs `multinet-cni node install|agent|uninstall`, the DaemonSet's and the cleanup pod's
 // entrypoints.
 func nodeMain(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: multinet-cni node install|agent|serve|uninstall|logpaths|tail [flags]")
+		return fmt.Errorf("usage: multinet-cni node install|agent|serve|uninstall|logpaths|creds|tail [flags]")
 	}
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	var d nodeagent.Dirs
@@ -50,6 +51,17 @@ func nodeMain(args []string) error {
 	fs.BoolVar(&tail.Follow, "follow", false, "tail: keep printing appended lines")
 	fs.Func("match", "tail: keep only lines containing this (repeatable)", func(v string) error {
 		tail.Match = append(tail.Match, v)
+		return nil
+	})
+	credMounts := nodecreds.Mounts{}
+	cniDir := "/etc/cni/net.d"
+	fs.StringVar(&cniDir, "cni-dir", cniDir, "creds: the node's CNI config dir")
+	fs.Func("mount", "creds: NODE-DIR=POD-DIR, a node directory mounted into this pod (repeatable)", func(v string) error {
+		host, pod, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("%q is not NODE-DIR=POD-DIR", v)
+		}
+		credMounts[host] = pod
 		return nil
 	})
 	if err := fs.Parse(args[1:]); err != nil {
@@ -98,6 +110,8 @@ func nodeMain(args []string) error {
 			return err
 		}
 		return json.NewEncoder(os.Stdout).Encode(paths)
+	case "creds":
+		return json.NewEncoder(os.Stdout).Encode(nodecreds.Scan(credMounts, cniDir, time.Now()))
 	case "tail":
 		var files []logtail.File
 		for _, a := range fs.Args() {
@@ -111,7 +125,7 @@ func nodeMain(args []string) error {
 		defer stop()
 		return logtail.Tail(os.Stdout, files, tail, ctx.Done())
 	}
-	return fmt.Errorf("unknown node command %q, want install, agent, uninstall, logpaths or tail", args[0])
+	return fmt.Errorf("unknown node command %q, want install, agent, uninstall, logpaths, creds or tail", args[0])
 }
 
 // serveIPAM answers multinet-ipam's requests on socket with one warm API client.

@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
 )
 
 // DoctorOptions are the settings of one `doctor` run.
@@ -30,6 +31,9 @@ type DoctorOptions struct {
 	FailOn  string
 	Explain string
 	List    bool
+	// Nodes, when set, reads the CNI kubeconfigs of these nodes ("all", or NAME,NAME) through debug pods.
+	Nodes string
+	DebugPodOptions
 
 	failOn doctor.Severity
 	never  bool
@@ -64,6 +68,9 @@ func (o *DoctorOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding at or above this severity exists. One of: error|warning|info|never.")
 	f.StringVar(&o.Explain, "explain", "", "Print the page of a code (e.g. MN3002) and exit.")
 	f.BoolVar(&o.List, "list", false, "List every check and exit.")
+	f.StringVar(&o.Nodes, "nodes", "", "Also check the CNI plugins' kubeconfigs on these nodes (all, or NAME,NAME) through read-only debug pods.")
+	f.Lookup("nodes").NoOptDefVal = "all"
+	o.DebugPodOptions.AddFlags(f, 5*time.Minute)
 }
 
 // Complete reads the namespace and the pod arguments.
@@ -90,6 +97,14 @@ func (o *DoctorOptions) Validate() error {
 			return cli.Usagef("--fail-on: %v, or never", err)
 		}
 		o.failOn = s
+	}
+	if o.Nodes != "" && o.Offline() {
+		return cli.Usagef("--nodes reads the nodes of a live cluster; it cannot be used with -f")
+	}
+	if o.Nodes != "" {
+		if err := o.DebugPodOptions.Validate(); err != nil {
+			return err
+		}
 	}
 	return o.Selection.Validate()
 }
@@ -187,7 +202,23 @@ func (o *DoctorOptions) Model(ctx context.Context) (*doctor.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return doctor.FromCluster(ctx, doctor.ClientsOf(c), o.Selection)
+	m, err := doctor.FromCluster(ctx, doctor.ClientsOf(c), o.Selection)
+	if err != nil || o.Nodes == "" {
+		return m, err
+	}
+	var names []string
+	if o.Nodes != "all" {
+		names = strings.Split(o.Nodes, ",")
+	}
+	nodes, err := nodeNames(ctx, c.Kube, names)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.DebugPodOptions.Complete(ctx, c.Kube); err != nil {
+		return nil, err
+	}
+	m.SetNodeCredentials(logs.Credentials(ctx, o.Pods(c.Kube), nodes, o.ConfDir, o.Parallel))
+	return m, nil
 }
 
 func newDoctor(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {

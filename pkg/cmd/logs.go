@@ -10,16 +10,12 @@ import (
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
-	multinet "github.com/kubectl-multinet/kubectl-multinet"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
-	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipamconf"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
@@ -30,17 +26,13 @@ type LogsOptions struct {
 	genericiooptions.IOStreams
 	Getter genericclioptions.RESTClientGetter
 
-	Node           string
-	AllNodes       bool
-	Follow         bool
-	Since          time.Duration
-	Tail           int
-	Source         string
-	Image          string
-	ConfDir        string
-	DebugNamespace string
-	MaxDuration    time.Duration
-	Parallel       int
+	Node     string
+	AllNodes bool
+	Follow   bool
+	Since    time.Duration
+	Tail     int
+	Source   string
+	DebugPodOptions
 
 	pod    string
 	client kubernetes.Interface
@@ -87,10 +79,7 @@ func (o *LogsOptions) Validate() error {
 	if len(o.req.Sources) == 0 {
 		return cli.Usagef(`--source must be "multus", "whereabouts", "ipam" or "all", not %q`, o.Source)
 	}
-	if o.Parallel < 1 {
-		return cli.Usagef("--parallel must be at least 1")
-	}
-	return nil
+	return o.DebugPodOptions.Validate()
 }
 
 // nodes resolves the target to nodes (and, for a pod, the pod whose lines to keep).
@@ -114,50 +103,14 @@ func (o *LogsOptions) nodes(ctx context.Context) error {
 		}
 		o.req.Nodes, o.req.PodNamespace, o.req.PodName = []string{p.Spec.NodeName}, ns, o.pod
 	case o.Node != "":
-		if _, err := core.Nodes().Get(ctx, o.Node, metav1.GetOptions{}); err != nil {
-			return fmt.Errorf("get node %s: %w; list them with kubectl get nodes", o.Node, err)
-		}
-		o.req.Nodes = []string{o.Node}
+		nodes, err := nodeNames(ctx, o.client, []string{o.Node})
+		o.req.Nodes = nodes
+		return err
 	default:
-		list, err := core.Nodes().List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return fmt.Errorf("list nodes: %w", err)
-		}
-		for _, n := range list.Items {
-			o.req.Nodes = append(o.req.Nodes, n.Name)
-		}
-	}
-	return nil
-}
-
-// defaults takes the image and CNI config dir from the installed DaemonSet (else plugins.yaml's).
-func (o *LogsOptions) defaults(ctx context.Context) error {
-	objs, err := install.Render(multinet.PluginsYAML, install.Config{})
-	if err != nil {
+		nodes, err := nodeNames(ctx, o.client, nil)
+		o.req.Nodes = nodes
 		return err
 	}
-	var conf install.Config
-	for _, obj := range objs {
-		if obj.GetKind() == "DaemonSet" {
-			conf, _ = install.DaemonSetDirs(obj)
-		}
-	}
-	ds, err := o.client.AppsV1().DaemonSets(install.Namespace).Get(ctx, install.DaemonSetName, metav1.GetOptions{})
-	if err == nil {
-		u, cerr := runtime.DefaultUnstructuredConverter.ToUnstructured(ds)
-		if cerr == nil {
-			if live, derr := install.DaemonSetDirs(&unstructured.Unstructured{Object: u}); derr == nil {
-				conf = live
-			}
-		}
-	}
-	if o.Image == "" {
-		o.Image = conf.Image
-	}
-	if o.ConfDir == "" {
-		o.ConfDir = conf.ConfDir
-	}
-	o.req.ConfDir = o.ConfDir
 	return nil
 }
 
@@ -201,13 +154,12 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 	if err := o.nodes(ctx); err != nil {
 		return err
 	}
-	if err := o.defaults(ctx); err != nil {
+	if err := o.DebugPodOptions.Complete(ctx, o.client); err != nil {
 		return err
 	}
+	o.req.ConfDir = o.ConfDir
 	o.req.Extra = o.nadLogFiles(ctx)
-	deadline := o.MaxDuration
-	pods := &logs.Pods{Client: o.client, Namespace: o.DebugNamespace, Image: o.Image, Deadline: deadline, Now: time.Now}
-	return logs.Run(ctx, pods, o.req, &logs.Printer{Out: o.Out, Color: cli.Color(o.Out)})
+	return logs.Run(ctx, o.Pods(o.client), o.req, &logs.Printer{Out: o.Out, Color: cli.Color(o.Out)})
 }
 
 func newLogs(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
@@ -241,11 +193,7 @@ errors; pods left by a run that was killed are removed by the next one.`,
 	f.DurationVar(&o.Since, "since", 0, "Only lines newer than this (e.g. 10m), by their timestamps.")
 	f.IntVar(&o.Tail, "tail", 100, "Lines of each log to show first; -1 shows all.")
 	f.StringVar(&o.Source, "source", "all", "multus, whereabouts, ipam or all.")
-	f.StringVar(&o.Image, "image", "", "Debug pod image holding multinet-cni (default: the installed DaemonSet's).")
-	f.StringVar(&o.ConfDir, "cni-conf-dir", "", "The nodes' CNI config dir (default: the installed DaemonSet's, else /etc/cni/net.d).")
-	f.StringVar(&o.DebugNamespace, "debug-namespace", "kube-system", "Namespace of the debug pods (hostPath must be allowed there).")
-	f.DurationVar(&o.MaxDuration, "max-duration", time.Hour, "activeDeadlineSeconds of each debug pod.")
-	f.IntVar(&o.Parallel, "parallel", 5, "Nodes read at once.")
+	o.DebugPodOptions.AddFlags(f, time.Hour)
 	_ = c.RegisterFlagCompletionFunc("source", cobra.FixedCompletions([]string{"multus", "whereabouts", "ipam", "all"}, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }

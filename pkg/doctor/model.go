@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodecreds"
 )
 
 // Model is everything the checks read, built once from the cluster or a dump.
@@ -45,6 +46,8 @@ type Model struct {
 	APIGroups map[string]bool
 	// Claims are the DRA ResourceClaims read; SetPods adds their devices to the pods.
 	Claims []inspect.Claim
+	// NodeCredentials are the CNI plugins' kubeconfigs read on the nodes (doctor --nodes).
+	NodeCredentials []nodecreds.Credential
 	// NamespaceIsolation is Multus' namespaceIsolation setting, when a Multus config was read.
 	NamespaceIsolation bool
 	// GlobalNamespaces are the namespaces whose NADs any pod may use under namespaceIsolation
@@ -196,6 +199,8 @@ func (m *Model) add(u *unstructured.Unstructured) error {
 		m.IPRoutes, err = appendConverted(m.IPRoutes, u)
 	case "/ConfigMap":
 		m.readMultusConfig(u)
+	case "multinet.io/NodeCredentials":
+		err = m.addNodeCredentials(u)
 	case "apiextensions.k8s.io/CustomResourceDefinition":
 		m.APIGroups[u.GetName()] = true
 	}

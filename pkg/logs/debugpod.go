@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 )
 
@@ -181,6 +182,35 @@ func (p *Pods) WaitStarted(ctx context.Context, name string) (corev1.PodPhase, e
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// Output runs a debug pod to completion on node and returns what it printed; the pod is deleted.
+func (p *Pods) Output(ctx context.Context, node string, args []string, mounts []mount) ([]byte, error) {
+	name, err := p.Create(ctx, node, args, mounts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Delete(ctx, name)
+	faultpoint.Wait(ctx, faultpoint.LogsDiscoveryPod)
+	for {
+		phase, err := p.WaitStarted(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if phase == corev1.PodSucceeded || phase == corev1.PodFailed {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	data, err := p.Client.CoreV1().Pods(p.Namespace).GetLogs(name, &corev1.PodLogOptions{}).DoRaw(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read debug pod %s/%s on node %s: %w", p.Namespace, name, node, err)
+	}
+	return data, nil
 }
 
 // mountsFor maps each log file to a read-only mount of its directory; it returns the mounts and

@@ -142,29 +142,9 @@ func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Prin
 
 // discover runs the first debug pod, which reads the node's CNI configs.
 func discover(ctx context.Context, pods *Pods, node, confDir string) (logtail.Paths, error) {
-	name, err := pods.Create(ctx, node, []string{"node", "logpaths", "--conf-dir=/host/cni"}, []mount{{host: confDir, pod: "/host/cni"}})
+	data, err := pods.Output(ctx, node, []string{"node", "logpaths", "--conf-dir=/host/cni"}, []mount{{host: confDir, pod: "/host/cni"}})
 	if err != nil {
 		return nil, err
-	}
-	defer pods.Delete(ctx, name)
-	faultpoint.Wait(ctx, faultpoint.LogsDiscoveryPod)
-	for {
-		phase, err := pods.WaitStarted(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		if phase == corev1.PodSucceeded || phase == corev1.PodFailed {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	data, err := pods.Client.CoreV1().Pods(pods.Namespace).GetLogs(name, &corev1.PodLogOptions{}).DoRaw(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read debug pod %s/%s on node %s: %w", pods.Namespace, name, node, err)
 	}
 	var paths logtail.Paths
 	if err := json.Unmarshal(data, &paths); err != nil {

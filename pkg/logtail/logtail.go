@@ -42,8 +42,8 @@ func FindPaths(confDir string) (Paths, error) {
 		if err != nil {
 			continue
 		}
-		if p := multusLogFile(data); p != "" && out[Multus] == "" {
-			out[Multus] = p
+		if m, _ := MultusConfig(data); m.LogFile != "" && out[Multus] == "" {
+			out[Multus] = m.LogFile
 		}
 	}
 	for src, rel := range map[string]string{Whereabouts: "whereabouts.d/whereabouts.conf", IPAM: "multinet.d/multinet-ipam.conf"} {
@@ -61,28 +61,35 @@ func FindPaths(confDir string) (Paths, error) {
 	return out, nil
 }
 
-// multusLogFile is logFile of a Multus config (a conf or a conflist holding one).
-func multusLogFile(data []byte) string {
+// MultusFields are the keys of a Multus config that the node side reads.
+type MultusFields struct {
+	LogFile    string `json:"logFile"`
+	Kubeconfig string `json:"kubeconfig"`
+}
+
+// MultusConfig reads a Multus config (a conf whose type starts with "multus", or a conflist holding
+// one); ok is false for any other config.
+func MultusConfig(data []byte) (f MultusFields, ok bool) {
 	var c struct {
-		Type    string `json:"type"`
-		LogFile string `json:"logFile"`
+		Type string `json:"type"`
+		MultusFields
 		Plugins []struct {
-			Type    string `json:"type"`
-			LogFile string `json:"logFile"`
+			Type string `json:"type"`
+			MultusFields
 		} `json:"plugins"`
 	}
 	if json.Unmarshal(data, &c) != nil {
-		return ""
+		return MultusFields{}, false
 	}
 	if strings.HasPrefix(c.Type, "multus") {
-		return c.LogFile
+		return c.MultusFields, true
 	}
 	for _, p := range c.Plugins {
 		if strings.HasPrefix(p.Type, "multus") {
-			return p.LogFile
+			return p.MultusFields, true
 		}
 	}
-	return ""
+	return MultusFields{}, false
 }
 
 // TailOptions say which lines Tail prints.

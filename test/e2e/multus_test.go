@@ -5,6 +5,7 @@ package e2e
 import (
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,6 +46,13 @@ func TestOtherMultusMode(t *testing.T) {
 	lab.kubectl(t, "", "exec", "-n", ns, "pb", "--", "/testpod", "ping", pa)
 	if rep, code := lab.doctor(t, "-A"); code != 0 || len(rep.Findings) != 0 {
 		t.Errorf("doctor -A under Multus %s: exit %d, findings %+v", other, code, rep.Findings)
+	}
+	if other == "thin" { // thin Multus keeps a kubeconfig with its pod's token on every node
+		rep, code := lab.doctorNodes(t, "-n", ns, "--nodes")
+		want := "multus on " + strings.Join(lab.nodes, ", ")
+		if code != 0 || len(rep.nodeCodes()) != 0 || !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+			t.Errorf("doctor --nodes under thin Multus: exit %d, findings %v, notes %q; want exit 0, none, and %q read", code, rep.nodeCodes(), rep.Notes, want)
+		}
 	}
 	// Thin Multus logs to a file, thick to its container: logs reads either.
 	r := lab.multinet(t, "logs", "pod/pb", "-n", ns, "--tail", "-1", "--source", "multus")

@@ -1,0 +1,103 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// credsReport is doctor -o json with its notes.
+type credsReport struct {
+	Findings []struct {
+		Code, Message string
+		Object        struct{ Kind, Name string }
+	}
+	Notes []string
+}
+
+func (lab node) doctorNodes(t *testing.T, args ...string) (credsReport, int) {
+	t.Helper()
+	r := lab.multinet(t, append([]string{"doctor", "-o", "json", "--image", lab.image, "--cni-conf-dir", lab.confDir}, args...)...)
+	var rep credsReport
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatalf("doctor %v: exit %d, not JSON: %v\n%s\n%s", args, r.code, err, r.out, r.err)
+	}
+	if left := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-l", "app.kubernetes.io/component=logs", "-o", "name"); left != "" {
+		t.Errorf("doctor %v left debug pods behind: %s", args, left)
+	}
+	return rep, r.code
+}
+
+// nodeCodes are the node-side credential findings of rep, as "CODE node".
+func (rep credsReport) nodeCodes() []string {
+	var out []string
+	for _, f := range rep.Findings {
+		if f.Object.Kind == "Node" {
+			out = append(out, f.Code+" "+f.Object.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestNodeCredentials runs doctor --nodes on the lab: the installed multinet-ipam kubeconfig is read
+// on every node through debug pods and is healthy; then node a gets a whereabouts kubeconfig holding
+// a real ServiceAccount token (TokenRequest, 2 h, bound to a pod), which is MN1009, and MN1008 once
+// that pod is deleted; and a kubeconfig naming a token file that does not exist, MN1010.
+func TestNodeCredentials(t *testing.T) {
+	lab.install(t)
+	rep, code := lab.doctorNodes(t, "-A", "--nodes")
+	want := "node-side kubeconfigs read: multinet-ipam on " + strings.Join(lab.nodes, ", ")
+	if code != 0 || len(rep.nodeCodes()) != 0 || !slices.Contains(rep.Notes, want) {
+		t.Fatalf("doctor --nodes on a healthy lab: exit %d, findings %v, notes %q; want exit 0, none, and %q", code, rep.nodeCodes(), rep.Notes, want)
+	}
+
+	ns, a := "e2e-creds", lab.nodes[0]
+	lab.namespace(t, ns)
+	lab.kubectl(t, lab.pod(ns, "holder", ""), "apply", "-f", "-")
+	uid := lab.kubectl(t, "", "get", "pod", "-n", ns, "holder", "-o", "jsonpath={.metadata.uid}")
+	token := strings.TrimSpace(lab.kubectl(t, "", "create", "token", "default", "-n", ns, "--duration", "2h",
+		"--bound-object-kind", "Pod", "--bound-object-name", "holder", "--bound-object-uid", uid))
+	conf := filepath.Join(lab.confDir, "whereabouts.d")
+	files := map[string]string{
+		filepath.Join(conf, "whereabouts.conf"): fmt.Sprintf(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":%q}}`, filepath.Join(conf, "whereabouts.kubeconfig")),
+		filepath.Join(conf, "whereabouts.kubeconfig"): fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: %q, insecure-skip-tls-verify: true}}]\n"+
+			"users: [{name: wa, user: {token: %s}}]\ncontexts: [{name: wa, context: {cluster: lab, user: wa}}]\ncurrent-context: wa\n", lab.server, token),
+		filepath.Join(lab.confDir, "other.d", "stale.kubeconfig"): fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: %q}}]\n"+
+			"users: [{name: x, user: {tokenFile: /etc/cni/net.d/other.d/token}}]\ncontexts: [{name: x, context: {cluster: lab, user: x}}]\ncurrent-context: x\n", lab.server),
+	}
+	for p, data := range files {
+		f := lab.nodeFile(a, p)
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(lab.nodeFile(a, conf))
+		os.RemoveAll(lab.nodeFile(a, filepath.Join(lab.confDir, "other.d")))
+	})
+
+	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes", a)
+	if got, want := rep.nodeCodes(), []string{"MN1009 " + a, "MN1010 " + a}; code != 1 || !slices.Equal(got, want) {
+		t.Fatalf("doctor --nodes %s with a 2 h token and a missing token file: exit %d, findings %v; want exit 1 and %v", a, code, got, want)
+	}
+	out, _ := json.Marshal(rep)
+	if strings.Contains(string(out), strings.Split(token, ".")[1]) {
+		t.Fatal("doctor's output holds the token")
+	}
+
+	lab.kubectl(t, "", "delete", "pod", "-n", ns, "holder", "--wait", "--timeout", "60s")
+	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes", a)
+	if got, want := rep.nodeCodes(), []string{"MN1008 " + a, "MN1010 " + a}; code != 1 || !slices.Equal(got, want) {
+		t.Fatalf("doctor --nodes %s after the token's pod was deleted: exit %d, findings %v; want exit 1 and %v", a, code, got, want)
+	}
+}

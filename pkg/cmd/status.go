@@ -77,7 +77,7 @@ func (o *StatusOptions) Pods(ctx context.Context) ([]inspect.Pod, error) {
 	if err != nil {
 		return nil, err
 	}
-	return status.FromCluster(ctx, c, o.Selection, !o.Legacy)
+	return status.FromCluster(ctx, c, o.Selection, !o.Legacy, func(msg string) { fmt.Fprintf(o.ErrOut, "warning: %s\n", msg) })
 }
 
 // Run reads, inspects and prints.

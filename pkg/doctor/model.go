@@ -13,8 +13,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodecreds"
@@ -144,7 +144,11 @@ func (m *Model) AddObjects(items []unstructured.Unstructured) error {
 	for i := range items {
 		if err := m.add(&items[i]); err != nil {
 			u := &items[i]
-			m.Notes = append(m.Notes, fmt.Sprintf("skipped %s %s: %v", strings.ToLower(u.GetKind()), objectKey(u), err))
+			if key := objectKey(u); key != "" {
+				m.Notes = append(m.Notes, fmt.Sprintf("skipped %s %s: %v", strings.ToLower(u.GetKind()), key, err))
+			} else {
+				m.Notes = append(m.Notes, fmt.Sprintf("skipped %v", err))
+			}
 		}
 	}
 	sort.Slice(m.NADs, func(i, j int) bool {
@@ -230,7 +234,7 @@ func (m *Model) noteBadOffsets(p *whv1.IPPool) {
 // convert turns an unstructured object into a T.
 func convert[T any](u *unstructured.Unstructured) (*T, error) {
 	t := new(T)
-	return t, runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, t)
+	return t, dump.Convert(u, t)
 }
 
 // appendConverted converts u and appends it to list.

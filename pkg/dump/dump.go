@@ -14,7 +14,6 @@ import (
 	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
@@ -112,7 +111,7 @@ func (o *Objects) add(m map[string]any, name string, doc int) error {
 			return fmt.Errorf("read %s: document %d has no kind; expected the output of kubectl get -o yaml or -o json", name, doc)
 		}
 		if kind := u.GetKind(); kind == "Pod" || kind == "NetworkAttachmentDefinition" { // what status reads
-			if err := checkMetadata(u); err != nil {
+			if err := CheckMetadata(u); err != nil {
 				return fmt.Errorf("read %s: document %d: %w", name, doc, err)
 			}
 		}
@@ -135,9 +134,9 @@ func (o *Objects) add(m map[string]any, name string, doc int) error {
 	return nil
 }
 
-// checkMetadata rejects a name, namespace, labels and annotations that are not text (YAML reads
+// CheckMetadata rejects a name, namespace, labels and annotations that are not text (YAML reads
 // n, yes, 1.0 unquoted as other types), naming the key.
-func checkMetadata(u unstructured.Unstructured) error {
+func CheckMetadata(u unstructured.Unstructured) error {
 	for _, field := range []string{"name", "namespace"} {
 		if v, found, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", field); found {
 			if _, ok := v.(string); !ok {
@@ -208,14 +207,14 @@ func (o *Objects) Snapshot() (inspect.Snapshot, error) {
 	s := inspect.Snapshot{NADs: inspect.NewNADSet()}
 	for _, u := range o.Kind("", "Pod") {
 		var pod corev1.Pod
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &pod); err != nil {
+		if err := Convert(&u, &pod); err != nil {
 			return s, fmt.Errorf("pod %s/%s: %w", u.GetNamespace(), u.GetName(), err)
 		}
 		s.Pods = append(s.Pods, inspect.MetaFromPod(&pod))
 	}
 	for _, u := range o.Kind(nadv1.SchemeGroupVersion.Group, "NetworkAttachmentDefinition") {
 		var nad nadv1.NetworkAttachmentDefinition
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &nad); err != nil {
+		if err := Convert(&u, &nad); err != nil {
 			return s, fmt.Errorf("networkattachmentdefinition %s/%s: %w", u.GetNamespace(), u.GetName(), err)
 		}
 		s.NADs.Add(&nad)

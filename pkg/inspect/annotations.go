@@ -141,8 +141,8 @@ func parseGKEInterfaceStatus(value string) ([]gkeInterfaceStatus, error) {
 	return st, nil
 }
 
-// userJSON is jsonProblem's message for any JSON error.
+// userJSON is JSONProblem's message for any JSON error.
 func userJSON(err error) error {
-	problem, _ := jsonProblem(err)
+	problem, _ := JSONProblem(err)
 	return problem
 }

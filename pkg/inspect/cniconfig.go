@@ -49,7 +49,7 @@ func ParseConfig(config string) CNIConfig {
 	var main rawPlugin
 	for _, dst := range []any{&list, &main} {
 		if err := json.Unmarshal([]byte(config), dst); err != nil {
-			if problem, isType := jsonProblem(err); isType {
+			if problem, isType := JSONProblem(err); isType {
 				return CNIConfig{Err: problem}
 			}
 			return CNIConfig{Err: fmt.Errorf("not JSON: %w", err)}

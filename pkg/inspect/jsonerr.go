@@ -7,10 +7,10 @@ import (
 	"reflect"
 )
 
-// jsonProblem says in the user's terms what is wrong with a JSON text: which field holds what
+// JSONProblem says in the user's terms what is wrong with a JSON text: which field holds what
 // kind of value instead of what (never Go type names); other errors (not JSON at all) pass as they
 // are, with isType false.
-func jsonProblem(err error) (problem error, isType bool) {
+func JSONProblem(err error) (problem error, isType bool) {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		where := "the value"

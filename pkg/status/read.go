@@ -2,7 +2,10 @@ package status
 
 import (
 	"context"
+	"fmt"
 	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
@@ -21,8 +24,8 @@ func FromDump(sel selection.Selection) ([]inspect.Pod, error) {
 // FromCluster lists the selected pods and the DRA claims of their namespaces, inspects them once,
 // then (withNADs) reads the NADs their networks name (all of them at once for an all-namespace
 // query) and adds the config summaries. Claims that cannot be read (not served, not allowed) add no
-// rows.
-func FromCluster(ctx context.Context, c *cluster.Clients, sel selection.Selection, withNADs bool) ([]inspect.Pod, error) {
+// rows; warn says so unless they are not served.
+func FromCluster(ctx context.Context, c *cluster.Clients, sel selection.Selection, withNADs bool, warn func(string)) ([]inspect.Pod, error) {
 	q := sel.Query()
 	metas, err := c.Pods().List(ctx, q)
 	if err != nil {
@@ -30,7 +33,10 @@ func FromCluster(ctx context.Context, c *cluster.Clients, sel selection.Selectio
 	}
 	var claims []inspect.Claim
 	if withNADs {
-		claims, _ = c.Claims(ctx, q.Namespace)
+		var cerr error
+		if claims, cerr = c.Claims(ctx, q.Namespace); cerr != nil && !apierrors.IsNotFound(cerr) {
+			warn(fmt.Sprintf("%v; DRA network devices (claims) are not shown", cerr))
+		}
 	}
 	pods := inspect.Inspect(inspect.Snapshot{Pods: metas, Claims: claims})
 	if withNADs {

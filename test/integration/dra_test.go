@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	resourcev1 "k8s.io/api/resource/v1"
@@ -90,5 +91,14 @@ func TestDRANetworkClaims(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("doctor: %v, want MN3011 for trainer-0", codes)
+	}
+
+	// A user who may read pods but not claims still gets the pods, and one line saying that claims'
+	// devices are not shown.
+	reader := podReader(t, kc, ns)
+	r = runBin(t, reader, "status", "-n", ns, "-o", "json")
+	if r.code != 0 || !strings.HasPrefix(r.stderr, `warning: not allowed to list resourceclaims in namespace "it-dra"`) ||
+		!strings.HasSuffix(r.stderr, "; DRA network devices (claims) are not shown\n") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("status without access to claims: exit %d, stderr %q; want exit 0 and one warning", r.code, r.stderr)
 	}
 }

@@ -213,23 +213,7 @@ func TestStatusPermissions(t *testing.T) {
 	seed(t, ns, map[string]map[string]string{
 		"app-1": {"k8s.v1.cni.cncf.io/networks": "data", "k8s.v1.cni.cncf.io/network-status": statusOf(ns, "data", "172.30.0.9")},
 	}, map[string]string{"data": macvlanNAD})
-	kc := kubernetes.NewForConfigOrDie(s.env.Config)
-	ctx := context.Background()
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pod-reader", Namespace: ns},
-		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list"}}}}
-	if _, err := kc.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "pod-reader", Namespace: ns},
-		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "pod-reader"},
-		Subjects: []rbacv1.Subject{{Kind: "User", Name: "pod-reader", APIGroup: "rbac.authorization.k8s.io"}}}
-	if _, err := kc.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	reader, err := s.env.KubeconfigFor(s.dir, "pod-reader")
-	if err != nil {
-		t.Fatal(err)
-	}
+	reader := podReader(t, kubernetes.NewForConfigOrDie(s.env.Config), ns)
 	nobody, err := s.env.KubeconfigFor(s.dir, "nobody")
 	if err != nil {
 		t.Fatal(err)
@@ -254,6 +238,28 @@ func TestStatusPermissions(t *testing.T) {
 			t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 		}
 	})
+}
+
+// podReader returns a kubeconfig of user pod-reader, who may get and list pods in ns, and nothing else.
+func podReader(t *testing.T, kc kubernetes.Interface, ns string) string {
+	t.Helper()
+	ctx := context.Background()
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pod-reader", Namespace: ns},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list"}}}}
+	if _, err := kc.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "pod-reader", Namespace: ns},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "pod-reader"},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: "pod-reader", APIGroup: "rbac.authorization.k8s.io"}}}
+	if _, err := kc.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := s.env.KubeconfigFor(s.dir, "pod-reader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reader
 }
 
 func TestAPIServerDown(t *testing.T) {

@@ -71,14 +71,17 @@ func validateOutput(output string, formats ...string) error {
 // Pods reads the selected pods (and, unless Legacy, their NADs) and builds the model.
 func (o *StatusOptions) Pods(ctx context.Context) ([]inspect.Pod, error) {
 	if o.Offline() {
-		return status.FromDump(o.Selection)
+		return status.FromDump(o.Selection, o.warn)
 	}
 	c, err := cluster.Connect(o.Getter)
 	if err != nil {
 		return nil, err
 	}
-	return status.FromCluster(ctx, c, o.Selection, !o.Legacy, func(msg string) { fmt.Fprintf(o.ErrOut, "warning: %s\n", msg) })
+	return status.FromCluster(ctx, c, o.Selection, !o.Legacy, o.warn)
 }
+
+// warn prints one warning line on stderr.
+func (o *StatusOptions) warn(msg string) { fmt.Fprintf(o.ErrOut, "warning: %s\n", msg) }
 
 // Run reads, inspects and prints.
 func (o *StatusOptions) Run(ctx context.Context) error {

@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -62,6 +63,11 @@ func FromDump(objs *dump.Objects) (*Model, error) {
 	snap, err := objs.Snapshot()
 	if err != nil {
 		return nil, err
+	}
+	for _, s := range snap.Skipped {
+		if !slices.Contains(m.Notes, s) {
+			m.Notes = append(m.Notes, s)
+		}
 	}
 	if len(snap.Pods) > 0 {
 		m.Mark(InPods)

@@ -170,7 +170,7 @@ func (m *Model) add(u *unstructured.Unstructured) error {
 	switch gvk.Group + "/" + gvk.Kind {
 	case "k8s.cni.cncf.io/NetworkAttachmentDefinition":
 		var n *nadv1.NetworkAttachmentDefinition
-		if n, err = convert[nadv1.NetworkAttachmentDefinition](u); err == nil {
+		if n, err = dump.NAD(u); err == nil {
 			nad := &NAD{NetworkAttachmentDefinition: n, Config: inspect.ParseConfig(n.Spec.Config)}
 			m.NADs = append(m.NADs, nad)
 			m.nadByKey[n.Namespace+"/"+n.Name] = nad

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 
+	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -31,4 +32,24 @@ func Convert(u *unstructured.Unstructured, dst any) error {
 		return problem
 	}
 	return errors.New("a field has the wrong kind of value")
+}
+
+// NAD converts a NetworkAttachmentDefinition. A spec.config that is not a string is kept as its JSON
+// text, so that reading the config reports what it is ("the value is a JSON number, want an object")
+// and the NAD still counts as present.
+func NAD(u *unstructured.Unstructured) (*nadv1.NetworkAttachmentDefinition, error) {
+	if v, found, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "config"); found && v != nil {
+		if _, ok := v.(string); !ok {
+			text, err := json.Marshal(v)
+			if err != nil {
+				return nil, errors.New("spec.config is not JSON")
+			}
+			u = u.DeepCopy()
+			if err := unstructured.SetNestedField(u.Object, string(text), "spec", "config"); err != nil {
+				return nil, errors.New("spec is not an object")
+			}
+		}
+	}
+	n := &nadv1.NetworkAttachmentDefinition{}
+	return n, Convert(u, n)
 }

@@ -202,22 +202,25 @@ func (o *Objects) Kind(group, kind string) []unstructured.Unstructured {
 func (o *Objects) Has(group, kind string) bool { return len(o.Kind(group, kind)) > 0 }
 
 // Snapshot converts the dump's Pods and NetworkAttachmentDefinitions for inspection. NADs count as
-// complete for every namespace the dump has a NAD or a NAD list in.
+// complete for every namespace the dump has a NAD or a NAD list in. An object that cannot be
+// converted is left out and named in Skipped with the reason; the rest are read.
 func (o *Objects) Snapshot() (inspect.Snapshot, error) {
 	s := inspect.Snapshot{NADs: inspect.NewNADSet()}
 	for _, u := range o.Kind("", "Pod") {
 		var pod corev1.Pod
 		if err := Convert(&u, &pod); err != nil {
-			return s, fmt.Errorf("pod %s/%s: %w", u.GetNamespace(), u.GetName(), err)
+			s.Skipped = append(s.Skipped, fmt.Sprintf("skipped pod %s: %v", objectName(u), err))
+			continue
 		}
 		s.Pods = append(s.Pods, inspect.MetaFromPod(&pod))
 	}
 	for _, u := range o.Kind(nadv1.SchemeGroupVersion.Group, "NetworkAttachmentDefinition") {
-		var nad nadv1.NetworkAttachmentDefinition
-		if err := Convert(&u, &nad); err != nil {
-			return s, fmt.Errorf("networkattachmentdefinition %s/%s: %w", u.GetNamespace(), u.GetName(), err)
+		nad, err := NAD(&u)
+		if err != nil {
+			s.Skipped = append(s.Skipped, fmt.Sprintf("skipped networkattachmentdefinition %s: %v", objectName(u), err))
+			continue
 		}
-		s.NADs.Add(&nad)
+		s.NADs.Add(nad)
 		s.NADs.MarkComplete(nad.Namespace)
 	}
 	for _, u := range o.Kind("resource.k8s.io", "ResourceClaim") {

@@ -1,6 +1,7 @@
 package dump
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -30,12 +31,15 @@ func TestReadErrorsNameTheDocument(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "read dump.yaml: document 2") {
 		t.Fatalf("error = %v", err)
 	}
-	objs, err := Read(strings.NewReader(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"spec":{"containers":"no"}}`), "x")
+	objs, err := Read(strings.NewReader(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"a"},"spec":{"containers":"no"}}
+{"apiVersion":"v1","kind":"Pod","metadata":{"name":"b"}}`), "x")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := objs.Snapshot(); err == nil || !strings.Contains(err.Error(), "pod /a") {
-		t.Errorf("malformed pod error = %v", err)
+	snap, err := objs.Snapshot()
+	want := []string{`skipped pod a: "spec.containers" is a JSON string, want a list`}
+	if err != nil || len(snap.Pods) != 1 || snap.Pods[0].Name != "b" || !reflect.DeepEqual(snap.Skipped, want) {
+		t.Errorf("a malformed pod beside a good one: pods %d, skipped %q, err %v; want pod b read and %q", len(snap.Pods), snap.Skipped, err, want)
 	}
 }
 

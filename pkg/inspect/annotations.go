@@ -60,6 +60,12 @@ func ParseNetworks(value, podNamespace string) ([]Request, error) {
 	}
 	elems, err := nadutils.ParseNetworkAnnotation(value, podNamespace)
 	if err != nil {
+		if strings.HasPrefix(strings.TrimSpace(value), "[") { // the library's JSON errors name its Go types
+			var probe []nadv1.NetworkSelectionElement
+			if jerr := json.Unmarshal([]byte(value), &probe); jerr != nil {
+				return nil, fmt.Errorf("%s: invalid JSON: %w", NetworksAnnotation, userJSON(jerr))
+			}
+		}
 		return nil, fmt.Errorf("%s: %w", NetworksAnnotation, unwrapLibError(err))
 	}
 	reqs := make([]Request, 0, len(elems))

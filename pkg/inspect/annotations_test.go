@@ -22,6 +22,7 @@ func TestParseNetworks(t *testing.T) {
 		{name: "json list", value: `[{"name":"data","namespace":"other","interface":"dp0","ips":["10.1.1.5/24"],"mac":"02:00:00:00:00:01"},{"name":"ctl"}]`,
 			want: []Request{{Namespace: "other", Name: "data", Interface: "dp0", IPs: []string{"10.1.1.5/24"}, MAC: "02:00:00:00:00:01"}, {Namespace: "app", Name: "ctl"}}},
 		{name: "truncated json", value: `[{"name": "my-nad"`, wantErr: "invalid JSON"},
+		{name: "json name a number", value: `[{"name": 5}]`, wantErr: `invalid JSON: "name" is a JSON number, want a string`},
 		{name: "json without name", value: `[{"interface":"net1"}]`, wantErr: "element 1 has no network name"},
 		{name: "uppercase name", value: "default/MyNet", wantErr: "did not match"},
 		{name: "two slashes", value: "a/b/c", wantErr: "failed at '/'"},

@@ -12,6 +12,8 @@ type Snapshot struct {
 	NADs *NADSet
 	// Claims are the DRA ResourceClaims read with the pods.
 	Claims []Claim
+	// Skipped names the objects of the input that could not be read, each with why.
+	Skipped []string
 }
 
 // parallelMin is the pod count from which Inspect spreads the work over the CPUs.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
+	"unicode"
 )
 
 // JSONProblem says in the user's terms what is wrong with a JSON text: which field holds what
@@ -14,12 +16,25 @@ func JSONProblem(err error) (problem error, isType bool) {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		where := "the value"
-		if typ.Field != "" {
-			where = fmt.Sprintf("%q", typ.Field)
+		if field := jsonPath(typ.Field); field != "" {
+			where = fmt.Sprintf("%q", field)
 		}
 		return fmt.Errorf("%s is a JSON %s, want %s", where, typ.Value, jsonKind(typ.Type)), true
 	}
 	return err, false
+}
+
+// jsonPath drops from encoding/json's field path the names of embedded Go structs (capitalised,
+// which JSON keys of CNI configs and annotations are not).
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	keep := parts[:0]
+	for _, p := range parts {
+		if p != "" && !unicode.IsUpper(rune(p[0])) {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, ".")
 }
 
 // jsonKind names what JSON value a Go type takes.

@@ -12,11 +12,15 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/selection"
 )
 
-// FromDump builds the model of the selected pods of the selection's dump file.
-func FromDump(sel selection.Selection) ([]inspect.Pod, error) {
+// FromDump builds the model of the selected pods of the selection's dump file; warn names each
+// object of the dump that could not be read.
+func FromDump(sel selection.Selection, warn func(string)) ([]inspect.Pod, error) {
 	snap, err := sel.Snapshot()
 	if err != nil {
 		return nil, err
+	}
+	for _, s := range snap.Skipped {
+		warn(s)
 	}
 	return inspect.Inspect(snap), nil
 }

@@ -115,7 +115,7 @@ func TestErrors(t *testing.T) {
 		{"legacy rejects yaml", statusOf(seeds, "yaml", func(o *StatusOptions) { o.Legacy = true }), nil, "one of: text|wide|json", true},
 		{"not a pod", statusOf(seeds, "table"), []string{"deploy/x"}, "only pods are supported", true},
 		{"unknown pod", statusOf(seeds, "table"), []string{"nope"}, `pod "nope" not found in ` + seeds, false},
-		{"missing file", statusOf(filepath.Join(dir, "absent.yaml"), "table"), nil, "open --filename", false},
+		{"missing file", statusOf(filepath.Join(dir, "absent.yaml"), "table"), nil, "absent.yaml: no such file; check the path", false},
 		{"not yaml", statusOf(write("bad.yaml", "kind: [\n"), "table"), nil, "document 1", false},
 		{"no kind", statusOf(write("nokind.yaml", "metadata: {name: x}\n"), "table"), nil, "has no kind", false},
 		{"bad label selector", statusOf(seeds, "table", func(o *StatusOptions) { o.LabelSelector = "a=(b" }), nil, "--selector", true},

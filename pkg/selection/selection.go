@@ -4,8 +4,10 @@
 package selection
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -147,10 +149,18 @@ func readFile(name string, stdin io.Reader) (*dump.Objects, error) {
 		return dump.Read(stdin, dump.Source(name))
 	}
 	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("open --filename: %w", err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("-f %s: no such file; check the path", name)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("-f %s: permission denied; run as a user who may read it, or pipe it to -f -", name)
+	case err != nil:
+		return nil, fmt.Errorf("-f %s: %w", name, err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("-f %s is a directory; give a file written by kubectl get -o yaml (or -o json), or - for stdin", name)
+	}
 	return dump.Read(f, dump.Source(name))
 }
 

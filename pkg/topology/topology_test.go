@@ -29,6 +29,20 @@ func TestGoldenFromDemoScenario(t *testing.T) {
 	}
 }
 
+// TestGoldenDRA: each device of a DRA network claim is a network of its own, next to Multus'
+// networks; a device not Ready and a claim not allocated show as missing.
+func TestGoldenDRA(t *testing.T) {
+	snap, err := fixtures.DRA(t).Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Build(inspect.Inspect(snap))
+	if len(g.Networks["claim:trainer-0-nics/rdma0"]) != 1 || len(g.Networks["ai/storage"]) != 1 {
+		t.Fatalf("graph networks: %v", g.Networks)
+	}
+	golden.RequireEqual(t, Text(g))
+}
+
 func TestEmpty(t *testing.T) {
 	if got := Text(Build(nil)); got != "no pod has a secondary network\n" {
 		t.Errorf("Text(empty) = %q", got)

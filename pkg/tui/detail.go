@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 
 	"sigs.k8s.io/yaml"
 
@@ -41,10 +42,17 @@ func (m Model) detailLines() []string {
 	}
 	h := m.styles.header.Render
 	out := []string{h(fmt.Sprintf("POD %s  node %s  %s", m.detail, orDash(p.Node), orDash(p.Phase))), ""}
-	out = append(out, h("INTERFACES"), fmt.Sprintf("  %-22s %-8s %-12s %-18s %-18s %s", "NETWORK", "IF", "STATE", "IPS", "MAC", "DEFAULT"))
+	out = append(out, h("INTERFACES"))
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NETWORK\tIF\tSTATE\tIPS\tMAC\tDEFAULT\tNOTE")
 	for _, in := range p.Interfaces {
-		out = append(out, fmt.Sprintf("  %-22s %-8s %-12s %-18s %-18s %v", orDash(in.Network), orDash(in.Interface), in.State,
-			orDash(strings.Join(in.IPs, ",")), orDash(in.MAC), in.Default))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%v\t%s\n", orDash(in.Network), orDash(in.Interface), in.State,
+			orDash(strings.Join(in.IPs, ",")), orDash(in.MAC), in.Default, in.Reason)
+	}
+	_ = tw.Flush()
+	for _, l := range strings.Split(strings.TrimRight(table.String(), "\n"), "\n") {
+		out = append(out, strings.TrimRight(l, " "))
 	}
 	for _, prob := range p.Problems {
 		out = append(out, "  "+m.styles.err.Render("problem: ")+prob)
@@ -56,6 +64,10 @@ func (m Model) detailLines() []string {
 			continue
 		}
 		seen[in.Network] = true
+		if in.Claim != "" {
+			out = append(out, fmt.Sprintf("  %s: DRA ResourceClaim %s, device %s", in.Network, in.Claim, orDash(in.Device)))
+			continue
+		}
 		n := m.nad(in.Network)
 		if n == nil {
 			out = append(out, "  "+in.Network+": NAD not found")

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
 )
 
@@ -19,7 +20,12 @@ var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // scenario loads the demo scenario (built from the seeds' annotations) as the TUI would.
 func scenario(t testing.TB) Data {
 	t.Helper()
-	objs := fixtures.DemoScenario(t)
+	return load(t, fixtures.DemoScenario(t))
+}
+
+// load reads a dump as the TUI would.
+func load(t testing.TB, objs *dump.Objects) Data {
+	t.Helper()
 	d, err := Load(context.Background(), func(context.Context) (*doctor.Model, error) { return doctor.FromDump(objs) },
 		func() time.Time { return fixedNow })
 	if err != nil {
@@ -180,6 +186,23 @@ func TestScrollingKeepsCursorOnScreen(t *testing.T) {
 	m = send(m, keys("G")...)
 	if m.cursor != 499 {
 		t.Fatalf("G: cursor %d", m.cursor)
+	}
+}
+
+// TestGoldenDRAViews: DRA claim devices are rows of their pod beside Multus' interfaces, in the
+// pod list and the detail view (with doctor's MN3011 for the device that is not Ready).
+func TestGoldenDRAViews(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		keys []string
+	}{
+		{"dra-pods-120x30", nil},
+		{"dra-detail-120x30", []string{"down", "enter"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := send(send(New(Config{}), tea.WindowSizeMsg{Width: 120, Height: 30}, dataMsg{data: load(t, fixtures.DRA(t))}), keys(tc.keys...)...)
+			golden.RequireEqual(t, m.View().Content)
+		})
 	}
 }
 

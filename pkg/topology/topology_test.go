@@ -5,17 +5,24 @@ import (
 	"testing"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 
 	"github.com/charmbracelet/x/exp/golden"
 )
 
-func TestGoldenFromDemoScenario(t *testing.T) {
-	snap, err := fixtures.DemoScenario(t).Snapshot()
+// graphOf builds the graph of a dump's pods.
+func graphOf(t *testing.T, objs *dump.Objects) Graph {
+	t.Helper()
+	snap, err := objs.Snapshot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := Build(inspect.Inspect(snap))
+	return Build(inspect.Inspect(snap))
+}
+
+func TestGoldenFromDemoScenario(t *testing.T) {
+	g := graphOf(t, fixtures.DemoScenario(t))
 	if len(g.Nodes["demo-node"]) != 6 || len(g.Networks["cnf/n3"]) != 3 {
 		t.Fatalf("graph: nodes %v, n3 %v", g.Nodes, g.Networks["cnf/n3"])
 	}
@@ -32,11 +39,7 @@ func TestGoldenFromDemoScenario(t *testing.T) {
 // TestGoldenDRA: each device of a DRA network claim is a network of its own, next to Multus'
 // networks; a device not Ready and a claim not allocated show as missing.
 func TestGoldenDRA(t *testing.T) {
-	snap, err := fixtures.DRA(t).Snapshot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := Build(inspect.Inspect(snap))
+	g := graphOf(t, fixtures.DRA(t))
 	if len(g.Networks["claim:trainer-0-nics/rdma0"]) != 1 || len(g.Networks["ai/storage"]) != 1 {
 		t.Fatalf("graph networks: %v", g.Networks)
 	}

@@ -1,19 +1,23 @@
 // Command multinet-cni is multinet's CNI plugins in one static binary, chosen by the name it is
 // installed under (busybox style): multinet-macvlan, multinet-ipvlan or multinet-ipam. Under its own
-// name it is the node agent of `kubectl multinet install`: `multinet-cni node install|agent|uninstall`.
+// name it is the node agent of `kubectl multinet install` (`multinet-cni node install|agent|uninstall`),
+// and `multinet-cni probe` prints the network namespace it runs in as JSON (kubectl multinet probe).
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/containernetworking/cni/pkg/skel"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cni"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/netsnap"
 )
 
 // version is set at link time.
@@ -31,6 +35,19 @@ func main() {
 	case "multinet-ipam":
 		skel.PluginMainFuncs(ipam.Plugin{}.Funcs(), cni.SupportedVersions, "multinet IPAM plugin "+version)
 	case "multinet-cni":
+		if len(os.Args) > 1 && os.Args[1] == "probe" {
+			snap := netsnap.Collect()
+			if len(os.Args) > 2 && os.Args[2] == "--arp" {
+				var errs []string
+				snap.Duplicates, errs = netsnap.FindDuplicates(snap, time.Second)
+				snap.Errors, snap.ARPChecked = append(snap.Errors, errs...), true
+			}
+			if err := json.NewEncoder(os.Stdout).Encode(snap); err != nil {
+				fmt.Fprintln(os.Stderr, "multinet-cni: probe:", err)
+				os.Exit(1)
+			}
+			return
+		}
 		if len(os.Args) > 1 && os.Args[1] == "node" {
 			if err := nodeMain(os.Args[2:]); err != nil {
 				fmt.Fprintln(os.Stderr, "multinet-cni:", err)

@@ -305,31 +305,6 @@ func TestSkipsWithoutInputs(t *testing.T) {
 	}
 }
 
-func TestEveryCheckHasAPageAndUniqueCode(t *testing.T) {
-	seen := map[string]bool{}
-	for _, c := range All(time.Now) {
-		if seen[c.Code] {
-			t.Errorf("code %s used twice", c.Code)
-		}
-		seen[c.Code] = true
-		page, err := os.ReadFile("../../docs/checks/" + c.Code + ".md")
-		if err != nil {
-			t.Errorf("%s has no page: %v", c.Code, err)
-			continue
-		}
-		title := "# " + c.Code + " " + c.Name + " (" + strings.ToLower(c.Severity.String()) + ")\n"
-		if !strings.HasPrefix(string(page), title) {
-			t.Errorf("%s page title is not %q", c.Code, title)
-		}
-	}
-	pages, _ := os.ReadDir("../../docs/checks")
-	for _, p := range pages {
-		if code := strings.TrimSuffix(p.Name(), ".md"); strings.HasPrefix(code, "MN") && !seen[code] {
-			t.Errorf("page %s has no check", p.Name())
-		}
-	}
-}
-
 func FuzzClassify(f *testing.F) {
 	f.Add(`failed to find plugin "ipvlan" in path [/opt/cni/bin]`)
 	f.Add("error getting pod: Unauthorized")

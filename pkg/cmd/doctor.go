@@ -68,7 +68,7 @@ func (o *DoctorOptions) AddFlags(cmd *cobra.Command) {
 	f.StringVar(&o.FailOn, "fail-on", o.FailOn, "Exit 1 when a finding at or above this severity exists. One of: error|warning|info|never.")
 	f.StringVar(&o.Explain, "explain", "", "Print the page of a code (e.g. MN3002) and exit.")
 	f.BoolVar(&o.List, "list", false, "List every check and exit.")
-	f.StringVar(&o.Nodes, "nodes", "", "Also check the CNI plugins' kubeconfigs on these nodes (all, or NAME,NAME) through read-only debug pods.")
+	f.StringVar(&o.Nodes, "nodes", "", "Also check the CNI plugins' kubeconfigs on every node (--nodes) or on some (--nodes=NAME,NAME) through read-only debug pods.")
 	f.Lookup("nodes").NoOptDefVal = "all"
 	o.DebugPodOptions.AddFlags(f, 5*time.Minute)
 }
@@ -77,6 +77,9 @@ func (o *DoctorOptions) AddFlags(cmd *cobra.Command) {
 func (o *DoctorOptions) Complete(args []string) error {
 	if o.Explain != "" || o.List {
 		return nil
+	}
+	if o.Nodes == "all" && len(args) > 0 && !strings.HasPrefix(args[0], "pod/") {
+		return cli.Usagef("%q after --nodes is read as a pod; to name nodes write --nodes=%s", args[0], args[0])
 	}
 	if err := o.SelectionOptions.Complete(o.IOStreams, args); err != nil {
 		return &cli.ExitError{Code: 2, Err: err}

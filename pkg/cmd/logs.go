@@ -33,6 +33,8 @@ type LogsOptions struct {
 	Tail     int
 	Source   string
 	DebugPodOptions
+	// Namespace, when set, is the pod's namespace instead of the kubeconfig's or -n's.
+	Namespace string
 
 	pod    string
 	client kubernetes.Interface
@@ -87,9 +89,12 @@ func (o *LogsOptions) nodes(ctx context.Context) error {
 	core := o.client.CoreV1()
 	switch {
 	case o.pod != "":
-		ns, _, err := cluster.Namespace(o.Getter)
-		if err != nil {
-			return err
+		ns := o.Namespace
+		if ns == "" {
+			var err error
+			if ns, _, err = cluster.Namespace(o.Getter); err != nil {
+				return err
+			}
 		}
 		p, err := core.Pods(ns).Get(ctx, o.pod, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {

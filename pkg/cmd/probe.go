@@ -65,12 +65,31 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return &cli.ExitError{Code: 2, Err: err}
 	}
-	k8sPod, err := c.Kube.CoreV1().Pods(o.namespace).Get(ctx, o.pod, metav1.GetOptions{})
+	rep, err := probeReport(ctx, c, o.Image, o.Timeout, o.ARP, o.namespace, o.pod)
+	if err != nil {
+		return &cli.ExitError{Code: 2, Err: err}
+	}
+	findings := rep.Findings
+	if err := probe.Print(o.Out, rep, o.Output, doctor.StylesFor(o.Out)); err != nil {
+		return err
+	}
+	for _, f := range findings {
+		if f.Severity >= doctor.Error {
+			return &cli.ExitError{Code: 1, Silent: true, Msg: "the pod's interfaces differ from what the API says"}
+		}
+	}
+	return nil
+}
+
+// probeReport reads pod ns/name, its NADs and (through the probe container from image, or the
+// installed DaemonSet's) its network namespace, and compares them.
+func probeReport(ctx context.Context, c *cluster.Clients, image string, timeout time.Duration, arp bool, ns, name string) (probe.Report, error) {
+	k8sPod, err := c.Kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return &cli.ExitError{Code: 2, Err: fmt.Errorf("pod %s not found in namespace %q; check the name and -n", o.pod, o.namespace)}
+		return probe.Report{}, fmt.Errorf("pod %s not found in namespace %q; check the name and -n", name, ns)
 	}
 	if err != nil {
-		return &cli.ExitError{Code: 2, Err: cluster.Unreachable(fmt.Errorf("get pod %s/%s: %w", o.namespace, o.pod, err))}
+		return probe.Report{}, cluster.Unreachable(fmt.Errorf("get pod %s/%s: %w", ns, name, err))
 	}
 	pods := inspect.Inspect(inspect.Snapshot{Pods: []inspect.PodMeta{inspect.MetaFromPod(k8sPod)}})
 	pod := &pods[0]
@@ -81,28 +100,19 @@ func (o *ProbeOptions) Run(ctx context.Context) error {
 			nads[in.Network] = probe.ParseNADConfig(n.Spec.Config)
 		}
 	}
-	dp := DebugPodOptions{Image: o.Image}
+	dp := DebugPodOptions{Image: image}
 	if err := dp.Complete(ctx, c.Kube); err != nil {
-		return &cli.ExitError{Code: 2, Err: err}
+		return probe.Report{}, err
 	}
-	tctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	snap, err := (&probe.Runner{Client: c.Kube, Image: dp.Image, ARP: o.ARP}).Snapshot(tctx, o.namespace, o.pod)
+	snap, err := (&probe.Runner{Client: c.Kube, Image: dp.Image, ARP: arp}).Snapshot(tctx, ns, name)
 	if err != nil {
-		return &cli.ExitError{Code: 2, Err: err}
+		return probe.Report{}, err
 	}
 	findings := probe.Compare(pod, nads, snap)
 	doctor.Sort(findings)
-	rep := probe.Report{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Node, Snapshot: snap, Findings: findings}
-	if err := probe.Print(o.Out, rep, o.Output, doctor.StylesFor(o.Out)); err != nil {
-		return err
-	}
-	for _, f := range findings {
-		if f.Severity >= doctor.Error {
-			return &cli.ExitError{Code: 1, Silent: true, Msg: "the pod's interfaces differ from what the API says"}
-		}
-	}
-	return nil
+	return probe.Report{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Node, Snapshot: snap, Findings: findings}, nil
 }
 
 // namespacesOf lists the namespaces of the NADs the pod's interfaces name.

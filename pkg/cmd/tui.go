@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +16,8 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/probe"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/tui"
 )
 
@@ -55,6 +60,11 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		Refresh: every,
 		Color:   !noColor,
 	}
+	// Probes and log streams started from the TUI end with it; their debug pods are deleted before
+	// the command returns.
+	var background sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() { cancel(); background.Wait() }()
 	if !o.Offline() {
 		c, err := o.connect()
 		if err != nil {
@@ -63,9 +73,52 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		var dirty atomic.Bool
 		go cluster.WatchPods(ctx, c.Metadata, o.Scope(), o.LabelSelector, func() { dirty.Store(true) })
 		cfg.Changed, cfg.FullEvery = func() bool { return dirty.Swap(false) }, fullEvery
+		cfg.Probe = func(pctx context.Context, ns, name string) (string, error) {
+			background.Add(1)
+			defer background.Done()
+			pctx, stop := context.WithCancel(pctx)
+			defer stop()
+			context.AfterFunc(ctx, stop)
+			rep, err := probeReport(pctx, c, "", time.Minute, false, ns, name)
+			if err != nil {
+				return "", err
+			}
+			var b strings.Builder
+			err = probe.Print(&b, rep, "text", doctor.Styles{})
+			return b.String(), err
+		}
+		cfg.Logs = func(lctx context.Context, ns, name string, line func(string)) error {
+			background.Add(1)
+			defer background.Done()
+			lctx, stop := context.WithCancel(lctx)
+			defer stop()
+			context.AfterFunc(ctx, stop)
+			w := &lineWriter{line: line}
+			lo := &LogsOptions{IOStreams: genericiooptions.IOStreams{Out: w, ErrOut: w}, Getter: o.Getter, Namespace: ns,
+				Follow: true, Tail: 100, Source: "all", DebugPodOptions: DebugPodOptions{DebugNamespace: "kube-system", MaxDuration: time.Hour, Parallel: 1}}
+			return run(lctx, lo, []string{"pod/" + name})
+		}
 	}
 	_, err := tea.NewProgram(tui.New(cfg), tea.WithContext(ctx)).Run()
 	return err
+}
+
+// lineWriter calls line for each complete line written to it.
+type lineWriter struct {
+	line    func(string)
+	partial []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.line(string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
 }
 
 func newTUI(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
@@ -78,7 +131,9 @@ func newTUI(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStr
 their users and pool use, the pods ↔ networks ↔ nodes topology and the doctor findings. A watch on
 the pods marks changes; each --refresh tick re-reads the cluster once if anything changed (and every
 6 ticks regardless, for NADs, pools and events), never while a read is still running. Keys: / filter, tab views, enter details, esc back, n namespace, d doctor,
-y yaml, ? all keys, q quit. NO_COLOR turns colours off.`,
+y yaml, p probe the pod (kubectl multinet probe), l stream its node logs (kubectl multinet logs),
+? all keys, q quit. A probe or a log stream stops, and its debug pods are deleted, when you leave
+the pod's view or quit. NO_COLOR turns colours off.`,
 		Example: `  kubectl multinet tui -A
   kubectl multinet tui -n cnf --refresh 2s
   kubectl multinet tui -f dump.yaml`,

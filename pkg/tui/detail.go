@@ -103,8 +103,16 @@ func (m Model) detailLines() []string {
 		}
 	}
 	out = append(out, indent(m.doctorLines(mine))...)
-	out = append(out, "", h("LOGS"),
-		"  node logs of Multus and whereabouts for this pod come with `kubectl multinet logs` (not in this build)")
+	out = append(out, "", h("PROBE"))
+	if len(m.probeText) == 0 {
+		out = append(out, "  p reads the pod's links, addresses and routes from inside it (kubectl multinet probe)")
+	}
+	out = append(out, indent(append([]string(nil), m.probeText...))...)
+	out = append(out, "", h("LOGS"))
+	if len(m.logLines) == 0 {
+		out = append(out, "  l streams the Multus, whereabouts and multinet-ipam lines about this pod from its node (kubectl multinet logs)")
+	}
+	out = append(out, indent(append([]string(nil), m.logLines...))...)
 	return out
 }
 

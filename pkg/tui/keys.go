@@ -4,9 +4,10 @@ import "charm.land/bubbles/v2/key"
 
 // keyMap is every binding; the help bar shows them.
 type keyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom   key.Binding
-	Filter, NextView, PrevView, Enter, Back   key.Binding
-	Namespace, Logs, Doctor, YAML, Help, Quit key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Filter, NextView, PrevView, Enter, Back key.Binding
+	Namespace, Logs, Probe, Doctor, YAML    key.Binding
+	Help, Quit                              key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -19,7 +20,7 @@ func newKeyMap() keyMap {
 		Top: b("g", "top", "g", "home"), Bottom: b("G", "bottom", "G", "end"),
 		Filter: b("/", "filter", "/"), NextView: b("tab", "next view", "tab"), PrevView: b("shift+tab", "previous view", "shift+tab"),
 		Enter: b("enter", "details", "enter"), Back: b("esc", "back", "esc"),
-		Namespace: b("n", "namespace", "n"), Logs: b("l", "logs", "l"), Doctor: b("d", "doctor", "d"),
+		Namespace: b("n", "namespace", "n"), Logs: b("l", "stream logs", "l"), Probe: b("p", "probe", "p"), Doctor: b("d", "doctor", "d"),
 		YAML: b("y", "yaml", "y"), Help: b("?", "all keys", "?"), Quit: b("q", "quit", "q", "ctrl+c"),
 	}
 }
@@ -34,6 +35,6 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Filter, k.NextView, k.PrevView, k.Enter, k.Back},
-		{k.Namespace, k.Logs, k.Doctor, k.YAML, k.Help, k.Quit},
+		{k.Namespace, k.Logs, k.Probe, k.Doctor, k.YAML, k.Help, k.Quit},
 	}
 }

@@ -55,6 +55,10 @@ type Config struct {
 	Color     bool
 	// Namespace starts the namespace filter ("" for all).
 	Namespace string
+	// Probe, when set, probes a pod (kubectl multinet probe) and returns the report as text.
+	Probe func(ctx context.Context, namespace, name string) (string, error)
+	// Logs, when set, streams kubectl multinet logs for a pod, one line a call, until ctx ends.
+	Logs func(ctx context.Context, namespace, name string, line func(string)) error
 }
 
 // Model is the TUI's state. It is a value; Update returns the next one.
@@ -88,6 +92,10 @@ type Model struct {
 	scroll int
 	// severities is the worst finding per object, from data.
 	severities map[string]doctor.Severity
+
+	// probing and logs run for the detail's pod; probeText and logLines are their output.
+	probing, logs       *live
+	probeText, logLines []string
 }
 
 // New returns the initial model.
@@ -158,6 +166,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
+	if next, cmd, ok := m.updateLive(msg); ok {
+		return next, cmd
+	}
 	return m, nil
 }
 
@@ -182,9 +193,20 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.refilter()
 		return m, nil
 	}
+	wasDetail := m.view == viewDetail
+	next, cmd := m.command(msg)
+	if wasDetail && next.view != viewDetail && next.view != viewHelp {
+		next.stopLive()
+	}
+	return next, cmd
+}
+
+// command applies a key outside the filter prompt.
+func (m Model) command(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
+		m.stopLive()
 		return m, tea.Quit
 	case key.Matches(msg, k.Help):
 		if m.view == viewHelp {
@@ -222,7 +244,19 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	case key.Matches(msg, k.Logs):
 		if sel := m.selected(); sel != "" {
+			if m.view != viewDetail || m.detail != sel {
+				m.stopLive()
+			}
 			m.back, m.view, m.detail, m.scroll = m.listOrBack(), viewDetail, sel, logsLine
+			return m.startLogs()
+		}
+	case key.Matches(msg, k.Probe):
+		if sel := m.selected(); sel != "" {
+			if m.view != viewDetail || m.detail != sel {
+				m.stopLive()
+			}
+			m.back, m.view, m.detail, m.scroll = m.listOrBack(), viewDetail, sel, probeLine
+			return m.startProbe()
 		}
 	default:
 		m.move(msg)
@@ -230,8 +264,11 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// logsLine scrolls the detail view to its logs section.
-const logsLine = -1
+// logsLine and probeLine scroll the detail view to its logs and probe sections.
+const (
+	logsLine  = -1
+	probeLine = -2
+)
 
 func (m *Model) isList() bool { return m.view == viewPods || m.view == viewNetworks }
 

@@ -136,9 +136,12 @@ func (m Model) body() []string {
 // scrolled shows lines from the scroll position, each cut to the width.
 func (m Model) scrolled(lines []string) []string {
 	start := min(max(m.scroll, 0), max(len(lines)-1, 0))
-	if m.scroll == logsLine {
+	for section, at := range map[string]int{"LOGS": logsLine, "PROBE": probeLine} {
+		if m.scroll != at {
+			continue
+		}
 		for i, l := range lines {
-			if strings.HasPrefix(l, "LOGS") {
+			if strings.Contains(l, section) && !strings.HasPrefix(l, " ") {
 				start = i
 			}
 		}

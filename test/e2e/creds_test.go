@@ -86,7 +86,7 @@ func TestNodeCredentials(t *testing.T) {
 		os.RemoveAll(lab.nodeFile(a, filepath.Join(lab.confDir, "other.d")))
 	})
 
-	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes", a)
+	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes="+a)
 	if got, want := rep.nodeCodes(), []string{"MN1009 " + a, "MN1010 " + a}; code != 1 || !slices.Equal(got, want) {
 		t.Fatalf("doctor --nodes %s with a 2 h token and a missing token file: exit %d, findings %v; want exit 1 and %v", a, code, got, want)
 	}
@@ -96,7 +96,7 @@ func TestNodeCredentials(t *testing.T) {
 	}
 
 	lab.kubectl(t, "", "delete", "pod", "-n", ns, "holder", "--wait", "--timeout", "60s")
-	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes", a)
+	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes="+a)
 	if got, want := rep.nodeCodes(), []string{"MN1008 " + a, "MN1010 " + a}; code != 1 || !slices.Equal(got, want) {
 		t.Fatalf("doctor --nodes %s after the token's pod was deleted: exit %d, findings %v; want exit 1 and %v", a, code, got, want)
 	}

@@ -35,6 +35,13 @@ func main() {
 	case "multinet-ipam":
 		skel.PluginMainFuncs(ipam.Plugin{}.Funcs(), cni.SupportedVersions, "multinet IPAM plugin "+version)
 	case "multinet-cni":
+		if len(os.Args) > 2 && os.Args[1] == "probe" && os.Args[2] == "ping" {
+			if err := pingMain(os.Args[3:]); err != nil {
+				fmt.Fprintln(os.Stderr, "multinet-cni: probe ping:", err)
+				os.Exit(1)
+			}
+			return
+		}
 		if len(os.Args) > 1 && os.Args[1] == "probe" {
 			snap := netsnap.Collect()
 			if len(os.Args) > 2 && os.Args[2] == "--arp" {

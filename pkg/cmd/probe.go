@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +93,7 @@ func probeReport(ctx context.Context, c *cluster.Clients, image string, timeout 
 	pods := inspect.Inspect(inspect.Snapshot{Pods: []inspect.PodMeta{inspect.MetaFromPod(k8sPod)}})
 	pod := &pods[0]
 	nads := map[string]probe.NADConfig{}
-	set := c.NADs().Read(ctx, namespacesOf(pod))
+	set := c.NADs().Read(ctx, nadNamespacesOf(pods))
 	for _, in := range pod.Interfaces {
 		if n := set.Get(in.Network); n != nil {
 			nads[in.Network] = probe.ParseNADConfig(n.Spec.Config)
@@ -113,17 +112,6 @@ func probeReport(ctx context.Context, c *cluster.Clients, image string, timeout 
 	findings := probe.Compare(pod, nads, snap)
 	doctor.Sort(findings)
 	return probe.Report{Namespace: pod.Namespace, Pod: pod.Name, Node: pod.Node, Snapshot: snap, Findings: findings}, nil
-}
-
-// namespacesOf lists the namespaces of the NADs the pod's interfaces name.
-func namespacesOf(pod *inspect.Pod) []string {
-	var out []string
-	for _, in := range pod.Interfaces {
-		if ns, _, ok := strings.Cut(in.Network, "/"); ok && !slices.Contains(out, ns) {
-			out = append(out, ns)
-		}
-	}
-	return out
 }
 
 func newProbe(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {

@@ -35,9 +35,9 @@ const maxOutput = 4 << 20
 // container is the ephemeral container that runs `multinet-cni probe`: the pod's network namespace
 // is shared with every container, so it needs no privilege, no capability and no host access, and
 // passes the restricted Pod Security level.
-func (r *Runner) container(name string) corev1.EphemeralContainer {
+func (r *Runner) container(name string, args []string, raw bool) corev1.EphemeralContainer {
 	c := corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
-		Name: name, Image: r.Image, ImagePullPolicy: corev1.PullIfNotPresent, Args: []string{"probe"},
+		Name: name, Image: r.Image, ImagePullPolicy: corev1.PullIfNotPresent, Args: args,
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 		SecurityContext: &corev1.SecurityContext{
 			RunAsNonRoot: new(true), RunAsUser: new(int64(65534)), RunAsGroup: new(int64(65534)),
@@ -46,8 +46,7 @@ func (r *Runner) container(name string) corev1.EphemeralContainer {
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 	}}
-	if r.ARP { // a raw socket: NET_RAW, which takes root in a container (no ambient capabilities)
-		c.Args = append(c.Args, "--arp")
+	if raw { // a raw socket: NET_RAW, which takes root in a container (no ambient capabilities)
 		sc := c.SecurityContext
 		sc.RunAsNonRoot, sc.RunAsUser, sc.RunAsGroup = new(false), new(int64(0)), new(int64(0))
 		sc.Capabilities.Add = []corev1.Capability{"NET_RAW"}
@@ -59,6 +58,24 @@ func (r *Runner) container(name string) corev1.EphemeralContainer {
 // The container exits by itself once it has printed; Kubernetes keeps its (terminated) entry in the
 // pod's spec, as it does for kubectl debug.
 func (r *Runner) Snapshot(ctx context.Context, ns, name string) (netsnap.Snapshot, error) {
+	args := []string{"probe"}
+	if r.ARP {
+		args = append(args, "--arp")
+	}
+	data, err := r.Output(ctx, ns, name, args, r.ARP)
+	if err != nil {
+		return netsnap.Snapshot{}, err
+	}
+	var s netsnap.Snapshot
+	if err := json.Unmarshal(data, &s); err != nil {
+		return netsnap.Snapshot{}, fmt.Errorf("the probe in pod %s/%s did not print a snapshot (is --image a multinet-cni image of this version?): %s", ns, name, firstLine(data))
+	}
+	return s, nil
+}
+
+// Output runs multinet-cni with args in an ephemeral container of pod ns/name (as root with NET_RAW
+// when raw), waits for it to exit and returns what it printed.
+func (r *Runner) Output(ctx context.Context, ns, name string, args []string, raw bool) ([]byte, error) {
 	pods := r.Client.CoreV1().Pods(ns)
 	cname := "multinet-probe-" + utilrand.String(5)
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -69,30 +86,26 @@ func (r *Runner) Snapshot(ctx context.Context, ns, name string) (netsnap.Snapsho
 		if pod.Status.Phase != corev1.PodRunning {
 			return fmt.Errorf("pod %s/%s is %s: only a running pod has a network namespace to read", ns, name, pod.Status.Phase)
 		}
-		pod.Spec.EphemeralContainers = append(pod.Spec.EphemeralContainers, r.container(cname))
+		pod.Spec.EphemeralContainers = append(pod.Spec.EphemeralContainers, r.container(cname, args, raw))
 		_, err = pods.UpdateEphemeralContainers(ctx, name, pod, metav1.UpdateOptions{})
 		return err
 	})
 	switch {
 	case apierrors.IsNotFound(err):
-		return netsnap.Snapshot{}, fmt.Errorf("pod %s not found in namespace %q; check the name and -n", name, ns)
+		return nil, fmt.Errorf("pod %s not found in namespace %q; check the name and -n", name, ns)
 	case apierrors.IsForbidden(err):
-		return netsnap.Snapshot{}, fmt.Errorf("not allowed to add an ephemeral container to pod %s/%s; ask for RBAC \"update\" on pods/ephemeralcontainers in %s", ns, name, ns)
+		return nil, fmt.Errorf("not allowed to add an ephemeral container to pod %s/%s; ask for RBAC \"update\" on pods/ephemeralcontainers in %s", ns, name, ns)
 	case err != nil:
-		return netsnap.Snapshot{}, fmt.Errorf("add the probe container to pod %s/%s: %w", ns, name, err)
+		return nil, fmt.Errorf("add the probe container to pod %s/%s: %w", ns, name, err)
 	}
 	if err := r.wait(ctx, ns, name, cname); err != nil {
-		return netsnap.Snapshot{}, err
+		return nil, err
 	}
 	data, err := pods.GetLogs(name, &corev1.PodLogOptions{Container: cname, LimitBytes: new(int64(maxOutput))}).DoRaw(ctx)
 	if err != nil {
-		return netsnap.Snapshot{}, fmt.Errorf("read the probe's output from pod %s/%s: %w", ns, name, err)
+		return nil, fmt.Errorf("read the probe's output from pod %s/%s: %w", ns, name, err)
 	}
-	var s netsnap.Snapshot
-	if err := json.Unmarshal(data, &s); err != nil {
-		return netsnap.Snapshot{}, fmt.Errorf("the probe in pod %s/%s did not print a snapshot (is --image a multinet-cni image of this version?): %s", ns, name, firstLine(data))
-	}
-	return s, nil
+	return data, nil
 }
 
 // wait returns when container cname has terminated successfully, and fails when it cannot start or

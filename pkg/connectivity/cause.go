@@ -1,0 +1,49 @@
+package connectivity
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/netsnap"
+)
+
+// Cause explains a pair's result: "" when it passed, else the likeliest reason it failed.
+func Cause(n Network, from, to Member, r netsnap.PingResult) string {
+	switch {
+	case r.Error != "":
+		return r.Error
+	case r.Received > 0 && r.MTUOK != nil && !*r.MTUOK:
+		return fmt.Sprintf("echoes pass but a %d-byte packet with DF does not: a master, bridge or switch port on the path has an MTU below the NAD's %d", n.MTU, n.MTU)
+	case r.Received > 0:
+		return ""
+	}
+	if !sameRange(n.Ranges, from.IP, to.IP) && len(n.Ranges) > 0 && !n.HasRoutes {
+		return fmt.Sprintf("different subnets: %s and %s are not in one of the NAD's ranges, and its IPAM adds no route between them", from.IP, to.IP)
+	}
+	sameNode := from.Node == to.Node
+	switch {
+	case n.Type == "macvlan" && n.Mode == "private" && sameNode:
+		return "macvlan mode private: interfaces on one master never reach each other; use mode bridge"
+	case n.Type == "macvlan" && n.Mode == "vepa" && sameNode:
+		return "macvlan mode vepa: pods on one node reach each other only through a switch that sends frames back (hairpin); use mode bridge"
+	case n.Type == "ipvlan" && (n.Mode == "l3" || n.Mode == "l3s") && !sameNode && !n.HasRoutes:
+		return fmt.Sprintf("ipvlan %s does not forward ARP or broadcast between nodes: the nodes need routes to each other's pod addresses", n.Mode)
+	case r.MAC == "" && (r.NeighborState == "FAILED" || r.NeighborState == "INCOMPLETE" || r.NeighborState == "NONE"):
+		return fmt.Sprintf("no ARP reply for %s: it is not on this segment (another VLAN, or the nodes' masters are not bridged), or its interface is down", to.IP)
+	}
+	return fmt.Sprintf("ARP resolves %s to %s but no echo comes back: a firewall or the peer drops ICMP, or the return path leaves by another interface", to.IP, r.MAC)
+}
+
+func sameRange(ranges []netip.Prefix, a, b string) bool {
+	x, err1 := netip.ParseAddr(a)
+	y, err2 := netip.ParseAddr(b)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	for _, p := range ranges {
+		if p.Contains(x) && p.Contains(y) {
+			return true
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package connectivity
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/netsnap"
 )
@@ -21,12 +22,13 @@ func Cause(n Network, from, to Member, r netsnap.PingResult) string {
 		return fmt.Sprintf("different subnets: %s and %s are not in one of the NAD's ranges, and its IPAM adds no route between them", from.IP, to.IP)
 	}
 	sameNode := from.Node == to.Node
+	kind := strings.TrimPrefix(n.Type, "multinet-") // multinet-macvlan and multinet-ipvlan take the upstream modes
 	switch {
-	case n.Type == "macvlan" && n.Mode == "private" && sameNode:
+	case kind == "macvlan" && n.Mode == "private" && sameNode:
 		return "macvlan mode private: interfaces on one master never reach each other; use mode bridge"
-	case n.Type == "macvlan" && n.Mode == "vepa" && sameNode:
+	case kind == "macvlan" && n.Mode == "vepa" && sameNode:
 		return "macvlan mode vepa: pods on one node reach each other only through a switch that sends frames back (hairpin); use mode bridge"
-	case n.Type == "ipvlan" && (n.Mode == "l3" || n.Mode == "l3s") && !sameNode && !n.HasRoutes:
+	case kind == "ipvlan" && (n.Mode == "l3" || n.Mode == "l3s") && !sameNode && !n.HasRoutes:
 		return fmt.Sprintf("ipvlan %s does not forward ARP or broadcast between nodes: the nodes need routes to each other's pod addresses", n.Mode)
 	case r.MAC == "" && (r.NeighborState == "FAILED" || r.NeighborState == "INCOMPLETE" || r.NeighborState == "NONE"):
 		return fmt.Sprintf("no ARP reply for %s: it is not on this segment (another VLAN, or the nodes' masters are not bridged), or its interface is down", to.IP)

@@ -62,6 +62,7 @@ func TestCause(t *testing.T) {
 		{"subnets", Network{Type: "macvlan", Mode: "bridge", Ranges: rng}, a1, b1, none, "different subnets"},
 		{"subnets with routes", Network{Type: "macvlan", Mode: "bridge", Ranges: rng, HasRoutes: true}, a1, b1, none, "no ARP reply"},
 		{"private same node", Network{Type: "macvlan", Mode: "private"}, a1, a2, none, "macvlan mode private"},
+		{"multinet-macvlan private same node", Network{Type: "multinet-macvlan", Mode: "private"}, a1, a2, none, "macvlan mode private"},
 		{"vepa same node", Network{Type: "macvlan", Mode: "vepa"}, a1, a2, none, "hairpin"},
 		{"ipvlan l3 across nodes", Network{Type: "ipvlan", Mode: "l3"}, a1, Member{Node: "node-b", IP: "172.30.0.9"}, netsnap.PingResult{Sent: 3}, "ipvlan l3 does not forward"},
 		{"no ARP", Network{Type: "macvlan", Mode: "bridge"}, a1, a2, none, "no ARP reply for 172.30.0.2"},

@@ -47,14 +47,16 @@ func (rep credsReport) nodeCodes() []string {
 }
 
 // TestNodeCredentials runs doctor --nodes on the lab: the installed multinet-ipam kubeconfig is read
-// on every node through debug pods and is healthy; then node a gets a whereabouts kubeconfig holding
-// a real ServiceAccount token (TokenRequest, 2 h, bound to a pod), which is MN1009, and MN1008 once
+// on every node through debug pods and is healthy; then node a gets a kubeconfig holding a real
+// ServiceAccount token (TokenRequest, 2 h, bound to a pod), which is MN1009, and MN1008 once
 // that pod is deleted; and a kubeconfig naming a token file that does not exist, MN1010.
 func TestNodeCredentials(t *testing.T) {
 	lab.install(t)
 	rep, code := lab.doctorNodes(t, "-A", "--nodes")
-	want := "node-side kubeconfigs read: multinet-ipam on " + strings.Join(lab.nodes, ", ")
-	if code != 0 || len(rep.nodeCodes()) != 0 || !slices.Contains(rep.Notes, want) {
+	want := "multinet-ipam on " + strings.Join(lab.nodes, ", ")
+	if code != 0 || len(rep.nodeCodes()) != 0 || !slices.ContainsFunc(rep.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "node-side kubeconfigs read: ") && strings.Contains(n, want)
+	}) {
 		t.Fatalf("doctor --nodes on a healthy lab: exit %d, findings %v, notes %q; want exit 0, none, and %q", code, rep.nodeCodes(), rep.Notes, want)
 	}
 
@@ -64,13 +66,14 @@ func TestNodeCredentials(t *testing.T) {
 	uid := lab.kubectl(t, "", "get", "pod", "-n", ns, "holder", "-o", "jsonpath={.metadata.uid}")
 	token := strings.TrimSpace(lab.kubectl(t, "", "create", "token", "default", "-n", ns, "--duration", "2h",
 		"--bound-object-kind", "Pod", "--bound-object-name", "holder", "--bound-object-uid", uid))
-	conf := filepath.Join(lab.confDir, "whereabouts.d")
+	// In a directory of its own, found as any *.kubeconfig one level down is: other tests' whereabouts
+	// files stay as they are.
+	conf := filepath.Join(lab.confDir, "e2e-creds.d")
 	files := map[string]string{
-		filepath.Join(conf, "whereabouts.conf"): fmt.Sprintf(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":%q}}`, filepath.Join(conf, "whereabouts.kubeconfig")),
-		filepath.Join(conf, "whereabouts.kubeconfig"): fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: %q, insecure-skip-tls-verify: true}}]\n"+
+		filepath.Join(conf, "bound.kubeconfig"): fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: %q, insecure-skip-tls-verify: true}}]\n"+
 			"users: [{name: wa, user: {token: %s}}]\ncontexts: [{name: wa, context: {cluster: lab, user: wa}}]\ncurrent-context: wa\n", lab.server, token),
-		filepath.Join(lab.confDir, "other.d", "stale.kubeconfig"): fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: %q}}]\n"+
-			"users: [{name: x, user: {tokenFile: /etc/cni/net.d/other.d/token}}]\ncontexts: [{name: x, context: {cluster: lab, user: x}}]\ncurrent-context: x\n", lab.server),
+		filepath.Join(conf, "stale.kubeconfig"): fmt.Sprintf("apiVersion: v1\nkind: Config\nclusters: [{name: lab, cluster: {server: %q}}]\n"+
+			"users: [{name: x, user: {tokenFile: %s}}]\ncontexts: [{name: x, context: {cluster: lab, user: x}}]\ncurrent-context: x\n", lab.server, filepath.Join(conf, "token")),
 	}
 	for p, data := range files {
 		f := lab.nodeFile(a, p)
@@ -81,10 +84,7 @@ func TestNodeCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() {
-		os.RemoveAll(lab.nodeFile(a, conf))
-		os.RemoveAll(lab.nodeFile(a, filepath.Join(lab.confDir, "other.d")))
-	})
+	t.Cleanup(func() { os.RemoveAll(lab.nodeFile(a, conf)) })
 
 	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes="+a)
 	if got, want := rep.nodeCodes(), []string{"MN1009 " + a, "MN1010 " + a}; code != 1 || !slices.Equal(got, want) {

@@ -13,14 +13,6 @@ import (
 	"github.com/mdlayher/ethernet"
 )
 
-// Duplicate is another host on a link's segment that claims one of the namespace's addresses.
-type Duplicate struct {
-	Link string `json:"link"`
-	IP   string `json:"ip"`
-	// MAC is the other host's.
-	MAC string `json:"mac"`
-}
-
 // FindDuplicates sends ARP probes (RFC 5227: sender address 0.0.0.0, so that no neighbour cache
 // learns anything) for every IPv4 address of every link but loopback, and listens for wait for
 // hosts that answer or announce one of those addresses from another MAC. It needs CAP_NET_RAW; what

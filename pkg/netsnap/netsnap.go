@@ -93,3 +93,27 @@ func (s *Snapshot) AddrsOf(name string) []string {
 	}
 	return out
 }
+
+// Duplicate is another host on a link's segment that claims one of the namespace's addresses.
+type Duplicate struct {
+	Link string `json:"link"`
+	IP   string `json:"ip"`
+	// MAC is the other host's.
+	MAC string `json:"mac"`
+}
+
+// PingResult is what one target did: echo replies, a full-size echo that must not be fragmented,
+// and the neighbour entry left afterwards (ARP resolution).
+type PingResult struct {
+	IP       string `json:"ip"`
+	Sent     int    `json:"sent"`
+	Received int    `json:"received"`
+	// RTTMicros is the mean round trip of the replies.
+	RTTMicros int64 `json:"rttMicros,omitempty"`
+	// MTUOK says whether an echo of MTU bytes with DF set came back; nil when not tried.
+	MTUOK *bool `json:"mtuOK,omitempty"`
+	// MAC and NeighborState are the neighbour entry for IP on the interface after the pings.
+	MAC           string `json:"mac,omitempty"`
+	NeighborState string `json:"neighborState,omitempty"`
+	Error         string `json:"error,omitempty"`
+}

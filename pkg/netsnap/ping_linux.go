@@ -14,22 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// PingResult is what one target did: echo replies, a full-size echo that must not be fragmented,
-// and the neighbour entry left afterwards (ARP resolution).
-type PingResult struct {
-	IP       string `json:"ip"`
-	Sent     int    `json:"sent"`
-	Received int    `json:"received"`
-	// RTTMicros is the mean round trip of the replies.
-	RTTMicros int64 `json:"rttMicros,omitempty"`
-	// MTUOK says whether an echo of MTU bytes with DF set came back; nil when not tried.
-	MTUOK *bool `json:"mtuOK,omitempty"`
-	// MAC and NeighborState are the neighbour entry for IP on the interface after the pings.
-	MAC           string `json:"mac,omitempty"`
-	NeighborState string `json:"neighborState,omitempty"`
-	Error         string `json:"error,omitempty"`
-}
-
 // Ping sends count ICMP echoes to each target over iface only (SO_BINDTODEVICE), then, when mtu
 // is set, one echo of mtu bytes with DF; each echo waits up to wait for its reply. It needs
 // CAP_NET_RAW (a raw ICMP socket).

@@ -35,12 +35,16 @@ func main() {
 	case "multinet-ipam":
 		skel.PluginMainFuncs(ipam.Plugin{}.Funcs(), cni.SupportedVersions, "multinet IPAM plugin "+version)
 	case "multinet-cni":
-		if len(os.Args) > 2 && os.Args[1] == "probe" && os.Args[2] == "ping" {
-			if err := pingMain(os.Args[3:]); err != nil {
-				fmt.Fprintln(os.Stderr, "multinet-cni: probe ping:", err)
-				os.Exit(1)
+		if len(os.Args) > 2 && os.Args[1] == "probe" {
+			// probe ping|echo|wait serve check connectivity.
+			subs := map[string]func([]string) error{"ping": pingMain, "echo": echoMain, "wait": waitMain}
+			if sub, ok := subs[os.Args[2]]; ok {
+				if err := sub(os.Args[3:]); err != nil {
+					fmt.Fprintf(os.Stderr, "multinet-cni: probe %s: %v\n", os.Args[2], err)
+					os.Exit(1)
+				}
+				return
 			}
-			return
 		}
 		if len(os.Args) > 1 && os.Args[1] == "probe" {
 			snap := netsnap.Collect()

@@ -8,8 +8,9 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/netsnap"
 )
 
-// Cause explains a pair's result: "" when it passed, else the likeliest reason it failed.
-func Cause(n Network, from, to Member, r netsnap.PingResult) string {
+// Cause explains a pair's result in plan p: "" when it passed, else the likeliest reason it failed.
+func Cause(p Plan, from, to Member, r netsnap.PingResult) string {
+	n := p.Network
 	switch {
 	case r.Error != "":
 		return r.Error
@@ -33,7 +34,11 @@ func Cause(n Network, from, to Member, r netsnap.PingResult) string {
 	case r.MAC == "" && (r.NeighborState == "FAILED" || r.NeighborState == "INCOMPLETE" || r.NeighborState == "NONE"):
 		return fmt.Sprintf("no ARP reply for %s: it is not on this segment (another VLAN, or the nodes' masters are not bridged), or its interface is down", to.IP)
 	}
-	return fmt.Sprintf("ARP resolves %s to %s but no echo comes back: a firewall or the peer drops ICMP, or the return path leaves by another interface", to.IP, r.MAC)
+	what := "ICMP"
+	if p.Protocol == ProtocolUDP {
+		what = "UDP to the echo server"
+	}
+	return fmt.Sprintf("ARP resolves %s to %s but no echo comes back: a firewall (a MultiNetworkPolicy?) or the peer drops %s, or the return path leaves by another interface", to.IP, r.MAC, what)
 }
 
 func sameRange(ranges []netip.Prefix, a, b string) bool {

@@ -7,7 +7,9 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -31,7 +33,7 @@ func TestMakePlans(t *testing.T) {
 	pending := attached("cnf", "p1", "node-b", "cnf/data", "172.30.0.9")
 	pending.Phase = "Pending"
 	pods = append(pods, pending)
-	plans := MakePlans(pods, map[string]Network{"cnf/data": {Type: "macvlan", Mode: "bridge"}}, nil, 3)
+	plans := MakePlans(pods, map[string]Network{"cnf/data": {Type: "macvlan", Mode: "bridge"}}, nil, 3, nil)
 	if len(plans) != 1 || plans[0].Network.Key != "cnf/data" || plans[0].Network.Type != "macvlan" || plans[0].Total != 4 || !plans[0].Sampled() {
 		t.Fatalf("plans %+v: want cnf/data only (cnf/other has one pod, p1 is pending), 4 attached", plans)
 	}
@@ -41,6 +43,40 @@ func TestMakePlans(t *testing.T) {
 	}
 	if want := []string{"a1@node-a=172.30.0.1", "a2@node-a=172.30.0.2", "b1@node-b=172.30.0.4"}; !slices.Equal(got, want) {
 		t.Errorf("sample %v, want %v (nodes in turn, IPv4 address)", got, want)
+	}
+}
+
+// TestMakePlansSegment: two NADs named as one segment become one plan over both NADs' pods, with
+// both ranges and the smaller MTU; a pair across them with no reply is explained by the subnets, a
+// pair inside one NAD is not.
+func TestMakePlansSegment(t *testing.T) {
+	pods := []inspect.Pod{
+		attached("cnf", "x1", "node-a", "cnf/x", "172.30.28.1"), attached("cnf", "x2", "node-b", "cnf/x", "172.30.28.2"),
+		attached("cnf", "y1", "node-b", "cnf/y", "172.30.29.1"), attached("cnf", "z1", "node-b", "cnf/z", "172.30.30.1"),
+		attached("cnf", "z2", "node-a", "cnf/z", "172.30.30.2"),
+	}
+	nets := map[string]Network{
+		"cnf/x": {Type: "macvlan", Mode: "bridge", MTU: 1500, Ranges: []netip.Prefix{netip.MustParsePrefix("172.30.28.0/24")}},
+		"cnf/y": {Type: "macvlan", Mode: "bridge", MTU: 1400, Ranges: []netip.Prefix{netip.MustParsePrefix("172.30.29.0/24")}},
+		"cnf/z": {Type: "macvlan", Mode: "bridge"},
+	}
+	plans := MakePlans(pods, nets, map[string]bool{}, 0, [][]string{{"cnf/x", "cnf/y"}})
+	if len(plans) != 1 || plans[0].Network.Key != "cnf/x+cnf/y" || len(plans[0].Members) != 3 || plans[0].Network.MTU != 1400 || len(plans[0].Network.Ranges) != 2 {
+		t.Fatalf("plans %+v; want only the segment cnf/x+cnf/y (cnf/z is not wanted), 3 pods, MTU 1400, 2 ranges", plans)
+	}
+	m := map[string]Member{}
+	for _, mem := range plans[0].Members {
+		m[mem.Pod] = mem
+	}
+	if m["y1"].Network != "cnf/y" {
+		t.Errorf("y1's member network %q, want cnf/y", m["y1"].Network)
+	}
+	none := netsnap.PingResult{Sent: 3, NeighborState: "REACHABLE", MAC: "02:00:00:00:00:09"}
+	if got := Cause(plans[0], m["x2"], m["y1"], none); !strings.Contains(got, "different subnets") {
+		t.Errorf("across the NADs: %q, want different subnets", got)
+	}
+	if got := Cause(plans[0], m["x1"], m["x2"], none); strings.Contains(got, "different subnets") {
+		t.Errorf("inside one NAD: %q, want another cause", got)
 	}
 }
 
@@ -70,50 +106,136 @@ func TestCause(t *testing.T) {
 		{"probe error", Network{}, a1, a2, netsnap.PingResult{Error: "not permitted: pinging needs CAP_NET_RAW"}, "CAP_NET_RAW"},
 	}
 	for _, tc := range cases {
-		got := Cause(tc.n, tc.from, tc.to, tc.r)
+		got := Cause(Plan{Network: tc.n, Protocol: ProtocolICMP}, tc.from, tc.to, tc.r)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
+	arpOnly := netsnap.PingResult{Sent: 3, MAC: "02:00:00:00:00:02", NeighborState: "REACHABLE"}
+	if got := Cause(Plan{Network: Network{Type: "macvlan"}, Protocol: ProtocolUDP}, a1, a2, arpOnly); !strings.Contains(got, "drops UDP") {
+		t.Errorf("UDP, ARP but no echo: %q, want it to name UDP", got)
+	}
 }
 
-// TestRunAndPrint: each member pings the others once over its interface with the NAD's MTU, the
-// results become pairs in member order, and the report renders as a matrix with the failures.
-func TestRunAndPrint(t *testing.T) {
-	plan := Plan{Network: Network{Key: "cnf/data", Type: "macvlan", Mode: "private", MTU: 1400}, Total: 3, Members: []Member{
+// execer answers as multinet-cni would on a macvlan private network: pods on one node never reach
+// each other. It records the calls.
+type execer struct {
+	mu    sync.Mutex
+	calls []string
+	raw   []bool
+}
+
+func (e *execer) record(ns, name string, args []string, raw bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.calls = append(e.calls, ns+"/"+name+" "+strings.Join(args, " "))
+	e.raw = append(e.raw, raw)
+}
+
+func (e *execer) Start(_ context.Context, ns, name string, args []string, raw bool) error {
+	e.record(ns, name, args, raw)
+	return nil
+}
+
+func (e *execer) Output(_ context.Context, ns, name string, args []string, raw bool) ([]byte, error) {
+	e.record(ns, name, args, raw)
+	nodeOf := map[string]string{"172.30.0.1": "node-a", "172.30.0.2": "node-a", "172.30.0.3": "node-b", "a1": "node-a", "a2": "node-a", "b1": "node-b"}
+	var res []netsnap.PingResult
+	ok := true
+	for _, ip := range args[slices.Index(args, "1400")+1:] {
+		if ip == "--udp" || ip == "33433" {
+			continue
+		}
+		if nodeOf[ip] == nodeOf[name] { // private mode: no reply on one node
+			res = append(res, netsnap.PingResult{IP: ip, Sent: 3, NeighborState: "FAILED"})
+		} else {
+			res = append(res, netsnap.PingResult{IP: ip, Sent: 3, Received: 3, MTUOK: &ok, MAC: "02:00:00:00:00:01"})
+		}
+	}
+	return json.Marshal(res)
+}
+
+func privatePlan(protocol string) Plan {
+	return Plan{Network: Network{Key: "cnf/data", Type: "macvlan", Mode: "private", MTU: 1400}, Total: 3, Protocol: protocol, Members: []Member{
 		{Namespace: "cnf", Pod: "a1", Node: "node-a", Interface: "net1", IP: "172.30.0.1"},
 		{Namespace: "cnf", Pod: "a2", Node: "node-a", Interface: "net1", IP: "172.30.0.2"},
 		{Namespace: "cnf", Pod: "b1", Node: "node-b", Interface: "net1", IP: "172.30.0.3"},
 	}}
-	node := map[string]string{"172.30.0.1": "node-a", "172.30.0.2": "node-a", "172.30.0.3": "node-b"}
-	var calls []string
-	exec := func(_ context.Context, ns, name string, args []string, raw bool) ([]byte, error) {
-		calls = append(calls, ns+"/"+name+" "+strings.Join(args, " "))
-		from := map[string]string{"a1": "node-a", "a2": "node-a", "b1": "node-b"}[name]
-		var res []netsnap.PingResult
-		ok := true
-		for _, ip := range args[8:] {
-			if node[ip] == from { // private mode: no reply on one node
-				res = append(res, netsnap.PingResult{IP: ip, Sent: 3, NeighborState: "FAILED"})
-			} else {
-				res = append(res, netsnap.PingResult{IP: ip, Sent: 3, Received: 3, MTUOK: &ok, MAC: "02:00:00:00:00:01"})
-			}
-		}
-		if !raw {
-			t.Error("pings need a raw socket")
-		}
-		return json.Marshal(res)
-	}
-	results, err := Run(context.Background(), exec, []Plan{plan}, 1, nil)
+}
+
+// TestRunAndPrint: each member pings the others once over its interface with the NAD's MTU, from a
+// raw socket; the results become pairs in member order, and the report renders as a matrix with
+// the failures.
+func TestRunAndPrint(t *testing.T) {
+	e := &execer{}
+	results, err := Run(context.Background(), e, []Plan{privatePlan(ProtocolICMP)}, Options{Parallel: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(calls) != 3 || calls[0] != "cnf/a1 probe ping --iface net1 --count 3 --mtu 1400 172.30.0.2 172.30.0.3" {
-		t.Fatalf("calls %q", calls)
+	if len(e.calls) != 3 || e.calls[0] != "cnf/a1 probe ping --iface net1 --count 3 --mtu 1400 172.30.0.2 172.30.0.3" || slices.Contains(e.raw, false) {
+		t.Fatalf("calls %q (raw %v); want three pings from raw sockets", e.calls, e.raw)
 	}
 	var b bytes.Buffer
 	if err := PrintText(&b, NewReport(results, []string{"cnf/empty has fewer than two running pods attached in the selection"})); err != nil {
 		t.Fatal(err)
 	}
 	golden.RequireEqual(t, b.String())
+}
+
+// TestRunUDP: every member's echo server starts, expecting the two other members, before any pod
+// pings; the pings need no raw socket and name the port; causes match ICMP's.
+func TestRunUDP(t *testing.T) {
+	e := &execer{}
+	results, err := Run(context.Background(), e, []Plan{privatePlan(ProtocolUDP)}, Options{Parallel: 2, UDPPort: 33433, Linger: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.calls) != 6 || slices.Contains(e.raw, true) {
+		t.Fatalf("calls %q (raw %v); want 3 echo servers then 3 pings, none raw", e.calls, e.raw)
+	}
+	for i, c := range e.calls {
+		server := strings.Contains(c, " probe echo --iface net1 --port 33433 --peers 2 --for 1m0s")
+		if server != (i < 3) || (i >= 3 && !strings.Contains(c, "--udp 33433")) {
+			t.Errorf("call %d %q: want the 3 servers first, then pings to port 33433", i, c)
+		}
+	}
+	rep := NewReport(results, nil)
+	if rep.Summary.Pairs != 6 || rep.Summary.Failed != 2 || !strings.Contains(results[0].Pairs[0].Cause, "macvlan mode private") {
+		t.Errorf("summary %+v, first pair %+v; want the 2 same-node pairs failed as private", rep.Summary, results[0].Pairs[0])
+	}
+}
+
+// output is an Execer whose pings print data.
+type output []byte
+
+func (o output) Start(context.Context, string, string, []string, bool) error { return nil }
+func (o output) Output(context.Context, string, string, []string, bool) ([]byte, error) {
+	return o, nil
+}
+
+// FuzzPingOutput: whatever the pings print, a run either fails naming the network or gives one
+// pair a target, each passing pair without a cause and each failing one with a cause.
+func FuzzPingOutput(f *testing.F) {
+	ok := true
+	seed, _ := json.Marshal([]netsnap.PingResult{{IP: "172.30.0.2", Sent: 3, Received: 3, MTUOK: &ok}, {IP: "172.30.0.3", Sent: 3, NeighborState: "FAILED"}})
+	f.Add(seed)
+	f.Add([]byte(`[{"received":-1,"sent":0},{"error":""}]`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		results, err := Run(context.Background(), output(data), []Plan{privatePlan(ProtocolICMP)}, Options{Parallel: 1})
+		if err != nil {
+			if !strings.Contains(err.Error(), "cnf/data") {
+				t.Errorf("%s: error %q does not name the network", data, err)
+			}
+			return
+		}
+		if len(results[0].Pairs) != 6 {
+			t.Fatalf("%s: %d pairs, want 6", data, len(results[0].Pairs))
+		}
+		for _, p := range results[0].Pairs {
+			if p.OK != (p.Cause == "") {
+				t.Errorf("%s: pair %+v: ok and cause disagree", data, p)
+			}
+		}
+	})
 }

@@ -19,6 +19,8 @@ type Member struct {
 	Node      string `json:"node"`
 	Interface string `json:"interface"`
 	IP        string `json:"ip"`
+	// Network is the member's NAD (ns/name), which differs between members of a segment.
+	Network string `json:"network"`
 }
 
 // Key is namespace/pod.
@@ -41,15 +43,36 @@ type Plan struct {
 	Members []Member `json:"pods"`
 	// Total is how many running pods are attached; Members is a sample when it is smaller.
 	Total int `json:"total"`
+	// Protocol is what the pings use: ProtocolICMP (the default when empty) or ProtocolUDP.
+	Protocol string `json:"protocol"`
 }
+
+// The protocols of Plan.Protocol.
+const (
+	// ProtocolICMP is ICMP echoes from a raw socket: NET_RAW as root in the probe container.
+	ProtocolICMP = "icmp"
+	// ProtocolUDP is UDP datagrams to an echo server started in each member first: no capability,
+	// and it passes where ICMP is filtered.
+	ProtocolUDP = "udp"
+)
 
 // Sampled says the network has more attached pods than are tested.
 func (p Plan) Sampled() bool { return p.Total > len(p.Members) }
 
-// MakePlans groups the running pods' attached IPv4 interfaces by network (only keys in nets, or
-// every network when nets is nil), keeps networks with at least two pods, and samples at most max
-// pods a network, spread over the nodes.
-func MakePlans(pods []inspect.Pod, networks map[string]Network, want map[string]bool, max int) []Plan {
+// MakePlans groups the running pods' attached IPv4 interfaces by network (only keys in want, or
+// every network when want is nil), keeps networks with at least two pods, and samples at most max
+// pods a network (0: all), spread over the nodes. The NADs of each segment are tested as one network,
+// every pair across them (NADs meant to share an L2 segment); its key joins theirs with "+".
+func MakePlans(pods []inspect.Pod, networks map[string]Network, want map[string]bool, max int, segments [][]string) []Plan {
+	group := map[string]string{}
+	for _, seg := range segments {
+		for _, k := range seg {
+			group[k] = strings.Join(seg, "+")
+			if want != nil {
+				want[k] = true
+			}
+		}
+	}
 	byNet := map[string][]Member{}
 	for _, p := range pods {
 		if p.Phase != "Running" {
@@ -63,7 +86,11 @@ func MakePlans(pods []inspect.Pod, networks map[string]Network, want map[string]
 			if ip == "" {
 				continue
 			}
-			byNet[in.Network] = append(byNet[in.Network], Member{Namespace: p.Namespace, Pod: p.Name, Node: p.Node, Interface: in.Interface, IP: ip})
+			key := in.Network
+			if g, ok := group[key]; ok {
+				key = g
+			}
+			byNet[key] = append(byNet[key], Member{Namespace: p.Namespace, Pod: p.Name, Node: p.Node, Interface: in.Interface, IP: ip, Network: in.Network})
 		}
 	}
 	keys := make([]string, 0, len(byNet))
@@ -77,9 +104,31 @@ func MakePlans(pods []inspect.Pod, networks map[string]Network, want map[string]
 		if len(members) < 2 {
 			continue
 		}
-		n := networks[k]
+		n := merge(networks, strings.Split(k, "+"))
 		n.Key = k
-		out = append(out, Plan{Network: n, Members: spread(members, max), Total: len(members)})
+		out = append(out, Plan{Network: n, Members: spread(members, max), Total: len(members), Protocol: ProtocolICMP})
+	}
+	return out
+}
+
+// merge describes a segment by its NADs: their ranges and the smallest MTU; the type and mode when
+// they all agree.
+func merge(networks map[string]Network, keys []string) Network {
+	out := networks[keys[0]]
+	out.Ranges = nil
+	for _, k := range keys {
+		n := networks[k]
+		out.Ranges = append(out.Ranges, n.Ranges...)
+		out.HasRoutes = out.HasRoutes || n.HasRoutes
+		if n.MTU > 0 && (out.MTU == 0 || n.MTU < out.MTU) {
+			out.MTU = n.MTU
+		}
+		if n.Type != out.Type {
+			out.Type = ""
+		}
+		if n.Mode != out.Mode {
+			out.Mode = ""
+		}
 	}
 	return out
 }

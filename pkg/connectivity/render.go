@@ -14,6 +14,8 @@ type Report struct {
 	Summary  Summary  `json:"summary"`
 	// Skipped are the networks not tested, each with why.
 	Skipped []string `json:"skipped,omitempty"`
+	// ProbeFailures are --create-probes' pods that did not come up attached.
+	ProbeFailures []ProbeFailure `json:"probeFailures,omitempty"`
 }
 
 // Summary counts the pairs.
@@ -81,7 +83,11 @@ func PrintText(w io.Writer, r Report) error {
 		}
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
 		for i, from := range res.Members {
-			row := []string{fmt.Sprintf("  %d %s (%s, %s)", i+1, from.Key(), from.Node, from.IP)}
+			where := from.Node + ", " + from.IP
+			if strings.Contains(res.Key, "+") { // a segment: say which NAD
+				where = from.Network + ", " + where
+			}
+			row := []string{fmt.Sprintf("  %d %s (%s)", i+1, from.Key(), where)}
 			for _, to := range res.Members {
 				c := cell[from.Key()+" "+to.Key()]
 				if from.Key() == to.Key() {
@@ -100,6 +106,9 @@ func PrintText(w io.Writer, r Report) error {
 			}
 		}
 		fmt.Fprintln(w)
+	}
+	for _, f := range r.ProbeFailures {
+		fmt.Fprintf(w, "FAIL %s\n", f)
 	}
 	for _, s := range r.Skipped {
 		fmt.Fprintf(w, "not tested: %s\n", s)

@@ -7,15 +7,33 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/netsnap"
 )
 
-// Execer runs multinet-cni with args in an ephemeral container of pod ns/name and returns its
-// output (probe.Runner.Output; raw asks for NET_RAW).
-type Execer func(ctx context.Context, ns, name string, args []string, raw bool) ([]byte, error)
+// Execer runs multinet-cni with args in ephemeral containers of pod ns/name (probe.Runner); raw asks
+// for NET_RAW.
+type Execer interface {
+	// Output waits for the container to exit and returns what it printed.
+	Output(ctx context.Context, ns, name string, args []string, raw bool) ([]byte, error)
+	// Start returns once the container runs and has printed its first line.
+	Start(ctx context.Context, ns, name string, args []string, raw bool) error
+}
+
+// Options tune Run.
+type Options struct {
+	// Parallel bounds the pods pinging (or starting echo servers) at once.
+	Parallel int
+	// UDPPort is where the echo servers of ProtocolUDP plans listen.
+	UDPPort int
+	// Linger bounds how long an echo server waits for its peers to finish.
+	Linger time.Duration
+	// Progress, when set, is told after each pod has pinged.
+	Progress func(done, total int)
+}
 
 // Pair is one direction between two members of a network.
 type Pair struct {
@@ -41,9 +59,12 @@ type Result struct {
 	Sampled bool `json:"sampled"`
 }
 
-// Run pings, from each member of each plan, every other member over the network's interface, at most
-// parallel pods at once; progress, when set, is told after each pod.
-func Run(ctx context.Context, exec Execer, plans []Plan, parallel int, progress func(done, total int)) ([]Result, error) {
+// Run pings, from each member of each plan, every other member over the network's interface. For
+// ProtocolUDP plans it first starts an echo server in every member.
+func Run(ctx context.Context, exec Execer, plans []Plan, o Options) ([]Result, error) {
+	if err := startEchoServers(ctx, exec, plans, o); err != nil {
+		return nil, err
+	}
 	results := make([]Result, len(plans))
 	total := 0
 	for _, p := range plans {
@@ -52,12 +73,12 @@ func Run(ctx context.Context, exec Execer, plans []Plan, parallel int, progress 
 	var mu sync.Mutex
 	done := 0
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(parallel, 1))
+	g.SetLimit(max(o.Parallel, 1))
 	for i, p := range plans {
 		results[i] = Result{Network: p.Network, Plan: p, Sampled: p.Sampled()}
 		for _, from := range p.Members {
 			g.Go(func() error {
-				pairs, err := fromMember(gctx, exec, p, from)
+				pairs, err := fromMember(gctx, exec, p, from, o.UDPPort)
 				if err != nil {
 					return err
 				}
@@ -65,8 +86,8 @@ func Run(ctx context.Context, exec Execer, plans []Plan, parallel int, progress 
 				defer mu.Unlock()
 				results[i].Pairs = append(results[i].Pairs, pairs...)
 				done++
-				if progress != nil {
-					progress(done, total)
+				if o.Progress != nil {
+					o.Progress(done, total)
 				}
 				return nil
 			})
@@ -81,11 +102,38 @@ func Run(ctx context.Context, exec Execer, plans []Plan, parallel int, progress 
 	return results, nil
 }
 
+// startEchoServers starts `multinet-cni probe echo` in every member of the UDP plans and returns
+// once all listen. Each exits when the other members have finished pinging it, or after o.Linger.
+func startEchoServers(ctx context.Context, exec Execer, plans []Plan, o Options) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(o.Parallel, 1))
+	for _, p := range plans {
+		if p.Protocol != ProtocolUDP {
+			continue
+		}
+		for _, m := range p.Members {
+			args := []string{"probe", "echo", "--iface", m.Interface, "--port", strconv.Itoa(o.UDPPort),
+				"--peers", strconv.Itoa(len(p.Members) - 1), "--for", o.Linger.String()}
+			g.Go(func() error {
+				if err := exec.Start(gctx, m.Namespace, m.Pod, args, false); err != nil {
+					return fmt.Errorf("network %s: start the UDP echo server: %w", p.Network.Key, err)
+				}
+				return nil
+			})
+		}
+	}
+	return g.Wait()
+}
+
 // fromMember pings the other members from one.
-func fromMember(ctx context.Context, exec Execer, p Plan, from Member) ([]Pair, error) {
+func fromMember(ctx context.Context, exec Execer, p Plan, from Member, udpPort int) ([]Pair, error) {
 	args := []string{"probe", "ping", "--iface", from.Interface, "--count", "3"}
 	if p.Network.MTU > 0 {
 		args = append(args, "--mtu", strconv.Itoa(p.Network.MTU))
+	}
+	udp := p.Protocol == ProtocolUDP
+	if udp {
+		args = append(args, "--udp", strconv.Itoa(udpPort))
 	}
 	var targets []Member
 	for _, to := range p.Members {
@@ -94,7 +142,7 @@ func fromMember(ctx context.Context, exec Execer, p Plan, from Member) ([]Pair, 
 			args = append(args, to.IP)
 		}
 	}
-	out, err := exec(ctx, from.Namespace, from.Pod, args, true)
+	out, err := exec.Output(ctx, from.Namespace, from.Pod, args, !udp)
 	if err != nil {
 		return nil, fmt.Errorf("network %s: %w", p.Network.Key, err)
 	}
@@ -105,7 +153,7 @@ func fromMember(ctx context.Context, exec Execer, p Plan, from Member) ([]Pair, 
 	pairs := make([]Pair, 0, len(targets))
 	for i, to := range targets {
 		r := res[i]
-		cause := Cause(p.Network, from, to, r)
+		cause := Cause(p, from, to, r)
 		pairs = append(pairs, Pair{From: from.Key(), To: to.Key(), FromIP: from.IP, ToIP: to.IP, OK: cause == "",
 			Sent: r.Sent, Received: r.Received, MTUOK: r.MTUOK, MAC: r.MAC, Cause: cause})
 	}

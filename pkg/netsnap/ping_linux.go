@@ -40,6 +40,15 @@ func Ping(iface string, targets []string, count, mtu int, wait time.Duration) ([
 	defer pc.Close()
 	id := os.Getpid() & 0xffff
 	seq := 0
+	return measure(iface, targets, count, mtu, func(dst net.IP, size int) (time.Duration, error) {
+		seq++
+		return echo(pc, dst, id, seq, size, wait)
+	}), nil
+}
+
+// measure sends count echoes of 56 bytes to each target, then, when mtu is set, one of mtu-28 (the
+// IPv4 and ICMP or UDP headers are 28 bytes) with DF, and reads the neighbour entry left on iface.
+func measure(iface string, targets []string, count, mtu int, echo func(dst net.IP, size int) (time.Duration, error)) []PingResult {
 	out := make([]PingResult, 0, len(targets))
 	for _, t := range targets {
 		r := PingResult{IP: t}
@@ -51,9 +60,8 @@ func Ping(iface string, targets []string, count, mtu int, wait time.Duration) ([
 		}
 		var total time.Duration
 		for range count {
-			seq++
 			r.Sent++
-			rtt, err := echo(pc, dst, id, seq, 56, wait)
+			rtt, err := echo(dst, 56)
 			if err == nil {
 				r.Received++
 				total += rtt
@@ -64,16 +72,15 @@ func Ping(iface string, targets []string, count, mtu int, wait time.Duration) ([
 		if r.Received > 0 {
 			r.RTTMicros = (total / time.Duration(r.Received)).Microseconds()
 		}
-		if mtu > 28 {
-			seq++
-			_, err := echo(pc, dst, id, seq, mtu-28, wait)
+		if mtu > 28+udpHeader {
+			_, err := echo(dst, mtu-28)
 			ok := err == nil
 			r.MTUOK = &ok
 		}
 		r.MAC, r.NeighborState = neighbour(iface, dst)
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
 // echo sends one echo request of size payload bytes and waits for its reply.

@@ -76,6 +76,43 @@ func (r *Runner) Snapshot(ctx context.Context, ns, name string) (netsnap.Snapsho
 // Output runs multinet-cni with args in an ephemeral container of pod ns/name (as root with NET_RAW
 // when raw), waits for it to exit and returns what it printed.
 func (r *Runner) Output(ctx context.Context, ns, name string, args []string, raw bool) ([]byte, error) {
+	cname, err := r.add(ctx, ns, name, args, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.wait(ctx, ns, name, cname, false); err != nil {
+		return nil, err
+	}
+	return r.logs(ctx, ns, name, cname)
+}
+
+// Start runs multinet-cni with args in an ephemeral container of pod ns/name, as Output does, and
+// returns once it runs and has printed its first line (a server saying it listens); it then exits
+// by itself.
+func (r *Runner) Start(ctx context.Context, ns, name string, args []string, raw bool) error {
+	cname, err := r.add(ctx, ns, name, args, raw)
+	if err != nil {
+		return err
+	}
+	if err := r.wait(ctx, ns, name, cname, true); err != nil {
+		return err
+	}
+	for {
+		data, err := r.logs(ctx, ns, name, cname)
+		if err != nil {
+			return err
+		}
+		if len(data) > 0 {
+			return nil
+		}
+		if err := r.sleep(ctx); err != nil {
+			return fmt.Errorf("the probe in pod %s/%s printed nothing: %w", ns, name, err)
+		}
+	}
+}
+
+// add appends an ephemeral container running args to pod ns/name and returns its name.
+func (r *Runner) add(ctx context.Context, ns, name string, args []string, raw bool) (string, error) {
 	pods := r.Client.CoreV1().Pods(ns)
 	cname := "multinet-probe-" + utilrand.String(5)
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
@@ -92,29 +129,46 @@ func (r *Runner) Output(ctx context.Context, ns, name string, args []string, raw
 	})
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil, fmt.Errorf("pod %s not found in namespace %q; check the name and -n", name, ns)
+		return "", fmt.Errorf("pod %s not found in namespace %q; check the name and -n", name, ns)
+	case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "PodSecurity"):
+		if raw {
+			return "", fmt.Errorf("pod security in namespace %s does not allow adding NET_RAW to a container of pod %s/%s (only the privileged level does); label the namespace pod-security.kubernetes.io/enforce=privileged, or for check connectivity use --protocol udp", ns, ns, name)
+		}
+		return "", fmt.Errorf("pod security in namespace %s rejects the probe container of pod %s/%s: %s", ns, ns, name, firstLine([]byte(err.Error())))
 	case apierrors.IsForbidden(err):
-		return nil, fmt.Errorf("not allowed to add an ephemeral container to pod %s/%s; ask for RBAC \"update\" on pods/ephemeralcontainers in %s", ns, name, ns)
+		return "", fmt.Errorf("not allowed to add an ephemeral container to pod %s/%s; ask for RBAC \"update\" on pods/ephemeralcontainers in %s", ns, name, ns)
 	case err != nil:
-		return nil, fmt.Errorf("add the probe container to pod %s/%s: %w", ns, name, err)
+		return "", fmt.Errorf("add the probe container to pod %s/%s: %w", ns, name, err)
 	}
-	if err := r.wait(ctx, ns, name, cname); err != nil {
-		return nil, err
-	}
-	data, err := pods.GetLogs(name, &corev1.PodLogOptions{Container: cname, LimitBytes: new(int64(maxOutput))}).DoRaw(ctx)
+	return cname, nil
+}
+
+// logs reads what container cname printed.
+func (r *Runner) logs(ctx context.Context, ns, name, cname string) ([]byte, error) {
+	data, err := r.Client.CoreV1().Pods(ns).GetLogs(name, &corev1.PodLogOptions{Container: cname, LimitBytes: new(int64(maxOutput))}).DoRaw(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the probe's output from pod %s/%s: %w", ns, name, err)
 	}
 	return data, nil
 }
 
-// wait returns when container cname has terminated successfully, and fails when it cannot start or
-// fails.
-func (r *Runner) wait(ctx context.Context, ns, name, cname string) error {
+// sleep waits one poll interval, or fails when ctx ends first.
+func (r *Runner) sleep(ctx context.Context) error {
 	poll := r.Poll
 	if poll <= 0 {
 		poll = 250 * time.Millisecond
 	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(poll):
+		return nil
+	}
+}
+
+// wait returns when container cname has terminated successfully (or, when running is set, runs),
+// and fails when it cannot start or fails.
+func (r *Runner) wait(ctx context.Context, ns, name, cname string, running bool) error {
 	for {
 		pod, err := r.Client.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
@@ -130,14 +184,15 @@ func (r *Runner) wait(ctx context.Context, ns, name, cname string) error {
 				}
 				return nil
 			}
+			if running && st.State.Running != nil {
+				return nil
+			}
 			if w := st.State.Waiting; w != nil && (strings.Contains(w.Reason, "Err") || strings.Contains(w.Reason, "BackOff")) {
 				return fmt.Errorf("the probe container in pod %s/%s cannot start: %s: %s; check --image (it must be on node %s)", ns, name, w.Reason, w.Message, pod.Spec.NodeName)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("the probe in pod %s/%s did not finish: %w", ns, name, ctx.Err())
-		case <-time.After(poll):
+		if err := r.sleep(ctx); err != nil {
+			return fmt.Errorf("the probe in pod %s/%s did not finish: %w", ns, name, err)
 		}
 	}
 }

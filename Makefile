@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 20s
 
-.PHONY: all build testbin test go-test e2e vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach lint clean
+.PHONY: all build testbin test go-test e2e vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach bench-connectivity krew-index lint clean
 
 all: build
 
@@ -36,6 +36,9 @@ vmtest: ## ipvlan tests in a QEMU guest with Debian's cloud kernel (this host's 
 dist: ## Release archives for every krew platform and dist/multinet.yaml.
 	VERSION=$(VERSION) hack/dist.sh
 
+krew-index: ## dist/krew-index: a krew index (git repository, plugins/multinet.yaml) for the release archives of make dist.
+	VERSION=$(VERSION) hack/dist.sh index "$${BASE_URL:-https://github.com/kubectl-multinet/kubectl-multinet/releases/download/$(VERSION)}" dist/krew-index
+
 krew-check: ## Validate the krew manifest with krew's own validator, installing every platform.
 	VERSION=$(VERSION) hack/krew-check.sh
 
@@ -61,6 +64,9 @@ bench-cni: ## 100 ADD/DEL cycles: multinet-macvlan + multinet-ipam vs macvlan v1
 
 bench-attach: ## 60 pods at once on the lab's two nodes: multinet-macvlan + multinet-ipam vs macvlan v1.10.0 + whereabouts v0.9.4 vs no extra network.
 	hack/bench-attach.sh
+
+bench-connectivity: ## check connectivity over 2 networks x 20 pods on the lab's two nodes, sampled and not, ICMP and UDP.
+	hack/bench-connectivity.sh
 
 bench-ipam: ## 1000 ADDs/DELs on a /16 at concurrency 1 and 50: multinet-ipam vs whereabouts v0.9.4.
 	hack/bench-ipam.sh

@@ -4,6 +4,8 @@
 #
 #   hack/dist.sh                       build archives, render the manifest for BASE_URL
 #   hack/dist.sh render URL OUT.yaml   render the manifest for archives served at URL
+#   hack/dist.sh index URL DIR         make DIR a krew index (a git repository holding
+#                                      plugins/multinet.yaml) for archives served at URL
 #
 # VERSION (default v0.1.0) and BASE_URL (default: the GitHub release of VERSION) can be set.
 set -euo pipefail
@@ -28,10 +30,19 @@ render() { # render BASE_URL OUT
   printf '%s\n' "$manifest" > "$2"
 }
 
-if [ "${1:-}" = render ]; then
-  render "$2" "$3"
-  exit
-fi
+index() { # index BASE_URL DIR: a git repository with plugins/multinet.yaml, one commit a version
+  mkdir -p "$2/plugins"
+  render "$1" "$2/plugins/multinet.yaml"
+  [ -d "$2/.git" ] || git -C "$2" init -q -b main
+  git -C "$2" add plugins/multinet.yaml
+  git -C "$2" -c user.name=kubectl-multinet -c user.email=release@kubectl-multinet.invalid \
+    commit -q --allow-empty -m "multinet $version"
+}
+
+case "${1:-}" in
+  render) render "$2" "$3"; exit ;;
+  index) index "$2" "$3"; exit ;;
+esac
 
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 rm -rf "$out" && mkdir -p "$out"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # krew-check.sh validates the krew manifest the way krew-index CI does: krew v0.4.4's
 # validate-krew-manifest, which also runs `kubectl krew install --manifest` for every platform,
-# downloading the archives make dist built from a local HTTP server. Needs dist/ (make dist) and kubectl.
+# downloading the archives make dist built from a local HTTP server. Then it installs the plugin as a
+# user of our custom index would, with the real krew and an empty KREW_ROOT: `kubectl krew index
+# add` of a local index repository (hack/dist.sh index), `kubectl krew install INDEX/multinet`, and
+# `kubectl multinet version`. Needs dist/ (make dist), kubectl and git.
 set -euo pipefail
 log_tag=krew-check; . "$(dirname "$0")/lib.sh"
 krew=$(pin tools sigs.k8s.io/krew)
@@ -22,3 +25,13 @@ for _ in $(seq 50); do [ -s "$work/url" ] && break; sleep 0.1; done
 testbin=$("$root/hack/testbin.sh")
 PATH="$tools:$testbin:$PATH" "$tools/validate-krew-manifest" -manifest "$work/multinet.yaml" 2>&1 | sed 's/^/krew-check: /'
 test "${PIPESTATUS[0]}" -eq 0
+
+"$root/hack/dist.sh" index "$(cat "$work/url")" "$work/index"
+export KREW_ROOT=$work/krew KREW_NO_UPGRADE_CHECK=1
+export PATH="$KREW_ROOT/bin:$tools:$testbin:$PATH"
+kubectl krew index add multinet-local "$work/index" 2>&1 | sed 's/^/krew-check: /'
+kubectl krew install multinet-local/multinet </dev/null 2>&1 | sed 's/^/krew-check: /'
+test "${PIPESTATUS[0]}" -eq 0
+got=$(kubectl multinet version)
+log "installed from the index: $got"
+grep -q "${VERSION:-v0.1.0}" <<<"$got" || { echo "krew-check: kubectl multinet version printed '$got', want ${VERSION:-v0.1.0}" >&2; exit 1; }

@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 20s
 
-.PHONY: all build testbin test go-test e2e vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach bench-connectivity krew-index lint clean
+.PHONY: all build testbin test go-test e2e vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach bench-connectivity krew-index image lint clean
 
 all: build
 
@@ -35,6 +35,9 @@ vmtest: ## ipvlan tests in a QEMU guest with Debian's cloud kernel (this host's 
 
 dist: ## Release archives for every krew platform and dist/multinet.yaml.
 	VERSION=$(VERSION) hack/dist.sh
+
+image: ## dist/multinet-cni-image.tar: the multinet-cni image for linux/amd64 and arm64 (go-containerregistry, no Docker); IMAGE sets its name.
+	VERSION=$(VERSION) hack/image.sh
 
 krew-index: ## dist/krew-index: a krew index (git repository, plugins/multinet.yaml) for the release archives of make dist.
 	VERSION=$(VERSION) hack/dist.sh index "$${BASE_URL:-https://github.com/kubectl-multinet/kubectl-multinet/releases/download/$(VERSION)}" dist/krew-index

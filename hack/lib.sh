@@ -48,3 +48,13 @@ modkey() {
   [ -d "$d" ] || d=$root/hack/$1
   cat "$d/go.mod" "$d/go.sum" | sha256sum | cut -c1-12
 }
+
+# imagetar prints hack/imagetar's binary (go-containerregistry's OCI archives), building it once.
+imagetar() {
+  local tool=$cache_root/tools/imagetar-$(modkey imagetar)/imagetar
+  if [ ! -x "$tool" ]; then
+    log "building hack/imagetar (go-containerregistry $(pin imagetar github.com/google/go-containerregistry))"
+    (cd "$root/hack/imagetar" && go build -o "$tool" .)
+  fi
+  echo "$tool"
+}

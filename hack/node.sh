@@ -79,15 +79,17 @@ node_links() { # node_links INDEX
 images() {
   local out=$dir/images mbin
   mkdir -p "$out/bin"
-  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/bin/" ./test/testpod ./cmd/multinet-cni ./test/ocitar)
+  (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/bin/" ./test/testpod)
   mbin=$("$root/hack/gotool.sh" multus)
-  "$out/bin/ocitar" -name "docker.io/multinet/testpod:$image_tag" -entrypoint /testpod,pause -o "$out/testpod.tar" "/testpod=$out/bin/testpod"
-  "$out/bin/ocitar" -name "docker.io/multinet/multinet-cni:$image_tag" -entrypoint /multinet-cni -o "$out/multinet-cni.tar" "/multinet-cni=$out/bin/multinet-cni"
+  local tar; tar=$(imagetar)
+  "$tar" -name "docker.io/multinet/testpod:$image_tag" -entrypoint /testpod,pause -o "$out/testpod.tar" "/testpod=$out/bin/testpod"
+  # The release image itself (make image: linux/amd64 and arm64), under the lab's tag.
+  VERSION=dev IMAGE="docker.io/multinet/multinet-cni:$image_tag" "$root/hack/image.sh" "$out/multinet-cni.tar"
   # multus-daemon refuses to run unless it can look up root, and it opens pods' netns as /var/run/netns/X.
   local files=("/etc/passwd=$out/passwd" "/var/run->/run") b
   echo 'root:x:0:0:root:/root:/sbin/nologin' > "$out/passwd"
   for b in multus-daemon multus-shim install_multus passthru multus; do files+=("/usr/src/multus-cni/bin/$b=$mbin/$b"); done
-  "$out/bin/ocitar" -name "docker.io/multinet/multus:$image_tag" -entrypoint /usr/src/multus-cni/bin/multus-daemon -o "$out/multus.tar" \
+  "$tar" -name "docker.io/multinet/multus:$image_tag" -entrypoint /usr/src/multus-cni/bin/multus-daemon -o "$out/multus.tar" \
     "/thin_entrypoint=$mbin/thin_entrypoint" "/install_multus=$mbin/install_multus" "${files[@]}"
   [ "$cmd" = images ] || return 0
   local i

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,6 +43,8 @@ func nodeMain(args []string) error {
 	fs.StringVar(&node, "node-name", os.Getenv("NODE_NAME"), "the node's name, recorded on each allocation (default $NODE_NAME)")
 	fs.DurationVar(&refresh, "refresh", time.Minute, "how often the IPAM's token is refreshed")
 	fs.DurationVar(&gcEvery, "gc-every", 5*time.Minute, "how often allocations of deleted pods are released")
+	var metricsAddr string
+	fs.StringVar(&metricsAddr, "metrics-addr", "", "agent, serve: serve Prometheus metrics at HOST:PORT (the node IP; empty: none)")
 	var kubeconfig, socket string
 	fs.StringVar(&kubeconfig, "kubeconfig", "", "serve: kubeconfig of the IPAM server (default: in-cluster)")
 	fs.StringVar(&socket, "socket", "", "serve: unix socket to listen on")
@@ -92,7 +95,7 @@ func nodeMain(args []string) error {
 		fmt.Printf("removed %v from %s and our files from %s\n", nodeagent.Plugins, d.Bin, d.HostConf)
 		return nil
 	case "agent":
-		return runAgent(d, apiserver, namespace, node, refresh, gcEvery)
+		return runAgent(d, apiserver, namespace, node, refresh, gcEvery, metricsAddr)
 	case "serve":
 		if socket == "" || kubeconfig == "" {
 			return fmt.Errorf("serve needs --socket and --kubeconfig")
@@ -103,7 +106,11 @@ func nodeMain(args []string) error {
 		}
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
-		return serveIPAM(ctx, cfg, socket)
+		m := ipam.NewMetrics(ipam.FallbackSpool(socket))
+		if err := serveMetrics(ctx, m, metricsAddr); err != nil {
+			return err
+		}
+		return serveIPAM(ctx, cfg, socket, m)
 	case "logpaths":
 		paths, err := logtail.FindPaths(d.Conf)
 		if err != nil {
@@ -128,10 +135,11 @@ func nodeMain(args []string) error {
 	return fmt.Errorf("unknown node command %q, want install, agent, uninstall, logpaths, creds or tail", args[0])
 }
 
-// serveIPAM answers multinet-ipam's requests on socket with one warm API client.
-func serveIPAM(ctx context.Context, cfg *rest.Config, socket string) error {
+// serveIPAM answers multinet-ipam's requests on socket with one warm API client, counted in m.
+func serveIPAM(ctx context.Context, cfg *rest.Config, socket string, m *ipam.Metrics) error {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = ipam.AgentQPS, ipam.AgentBurst
+	cfg.Wrap(m.WrapTransport)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
@@ -146,10 +154,36 @@ func serveIPAM(ctx context.Context, cfg *rest.Config, socket string) error {
 		return fmt.Errorf("restrict %s: %w", socket, err)
 	}
 	fmt.Fprintln(os.Stderr, ipam.ServingLine(socket))
-	return (&ipam.Server{Client: dyn, Timeout: 30 * time.Second}).Serve(ctx, l)
+	return (&ipam.Server{Client: dyn, Timeout: 30 * time.Second, Metrics: m}).Serve(ctx, l)
 }
 
-func runAgent(d nodeagent.Dirs, apiserver, namespace, node string, refresh, gcEvery time.Duration) error {
+// serveMetrics serves m at addr (nothing when addr is empty) until ctx ends; it fails only when addr
+// cannot be listened on.
+func serveMetrics(ctx context.Context, m *ipam.Metrics, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	// $(NODE_IP):PORT from the DaemonSet: an IPv6 node IP needs brackets.
+	if i := strings.LastIndexByte(addr, ':'); i > 0 && !strings.HasPrefix(addr, "[") {
+		addr = net.JoinHostPort(addr[:i], addr[i+1:])
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	go func() { _ = srv.Serve(l) }()
+	fmt.Fprintf(os.Stderr, "agent: serving metrics on http://%s/metrics\n", l.Addr())
+	return nil
+}
+
+func runAgent(d nodeagent.Dirs, apiserver, namespace, node string, refresh, gcEvery time.Duration, metricsAddr string) error {
 	server, err := nodeagent.Server(apiserver)
 	if err != nil {
 		return err
@@ -158,6 +192,9 @@ func runAgent(d nodeagent.Dirs, apiserver, namespace, node string, refresh, gcEv
 	if err != nil {
 		return err
 	}
+	socket := filepath.Join(d.Conf, nodeagent.AgentSocket)
+	m := ipam.NewMetrics(ipam.FallbackSpool(socket))
+	cfg.Wrap(m.WrapTransport)
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("API client: %w", err)
@@ -177,12 +214,16 @@ func runAgent(d nodeagent.Dirs, apiserver, namespace, node string, refresh, gcEv
 			return 0, err
 		}
 		released, err := ipam.ReleaseLeaked(ctx, store, allocs, func(ref string) bool { return live[ref] }, false)
+		m.GCReleased(len(released))
 		return len(released), err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if err := serveMetrics(ctx, m, metricsAddr); err != nil {
+		return err
+	}
 	go func() {
-		if err := serveIPAM(ctx, cfg, filepath.Join(d.Conf, nodeagent.AgentSocket)); err != nil {
+		if err := serveIPAM(ctx, cfg, socket, m); err != nil {
 			fmt.Fprintf(os.Stderr, "agent: IPAM server stopped: %v; plugins allocate by themselves\n", err)
 		}
 	}()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,6 +69,8 @@ func newIPAM(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOSt
 type IPAMUsageOptions struct {
 	*IPAMOptions
 	Output string
+	// Nodes adds each node agent's figures, from its metrics.
+	Nodes bool
 }
 
 // Validate checks the output format.
@@ -94,10 +97,20 @@ func (o *IPAMUsageOptions) Run(ctx context.Context) error {
 		}
 	}
 	usage := ipam.UsageOf(allocs, decls)
+	var nodes []ipam.NodeFigures
+	if o.Nodes {
+		if nodes, err = nodeFigures(ctx, o.clients.Kube); err != nil {
+			return err
+		}
+	}
 	if o.Output == "json" {
 		enc := json.NewEncoder(o.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"ranges": usage})
+		out := map[string]any{"ranges": usage}
+		if o.Nodes {
+			out["nodes"] = jsonSafe(nodes)
+		}
+		return enc.Encode(out)
 	}
 	fmt.Fprintf(o.Out, "%-28s %-20s %9s %9s %5s  %s\n", "NETWORK", "RANGE", "ALLOCATED", "CAPACITY", "USE", "NADS")
 	for _, u := range usage {
@@ -111,7 +124,20 @@ func (o *IPAMUsageOptions) Run(ctx context.Context) error {
 		}
 		fmt.Fprintf(o.Out, "%-28s %-20s %9d %9d %5s  %s\n", network, u.Range, u.Allocated, u.Capacity, pct, strings.Join(u.NADs, ","))
 	}
+	if o.Nodes {
+		printNodeFigures(o.Out, nodes)
+	}
 	return nil
+}
+
+// jsonSafe replaces quantiles of empty histograms (NaN, which JSON cannot hold) with 0.
+func jsonSafe(rows []ipam.NodeFigures) []ipam.NodeFigures {
+	for i := range rows {
+		if math.IsNaN(rows[i].AllocateP50) {
+			rows[i].AllocateP50, rows[i].AllocateP99 = 0, 0
+		}
+	}
+	return rows
 }
 
 func newIPAMUsage(parent *IPAMOptions) *cobra.Command {
@@ -124,6 +150,7 @@ func newIPAMUsage(parent *IPAMOptions) *cobra.Command {
 		RunE:         func(c *cobra.Command, args []string) error { return run(c.Context(), o, args) },
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", o.Output, "Output format. One of: table|json.")
+	cmd.Flags().BoolVar(&o.Nodes, "nodes", false, "Also show each node agent's figures from its metrics (allocations, fallbacks, GC, API errors, latency), read through the API server's pod proxy.")
 	return cmd
 }
 

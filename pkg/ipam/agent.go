@@ -39,6 +39,8 @@ type AgentResponse struct {
 type Server struct {
 	Client  dynamic.Interface
 	Timeout time.Duration
+	// Metrics, when set, counts what it serves.
+	Metrics *Metrics
 }
 
 // Serve accepts connections until ctx ends, one request per connection.
@@ -75,7 +77,16 @@ func (s *Server) handle(ctx context.Context, conn net.Conn) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	_ = json.NewEncoder(conn).Encode(s.run(ctx, req))
+	start := time.Now()
+	resp := s.run(ctx, req)
+	if req.Op == "allocate" || req.Op == "release" {
+		var err error
+		if resp.Error != "" {
+			err = errors.New(resp.Error)
+		}
+		s.Metrics.Observe(req.Op, networkLabel(&req.Config), "agent", time.Since(start), err)
+	}
+	_ = json.NewEncoder(conn).Encode(resp)
 }
 
 func (s *Server) run(ctx context.Context, req AgentRequest) AgentResponse {

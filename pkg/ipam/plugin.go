@@ -82,17 +82,27 @@ func (p Plugin) allocate(conf *parsed, op string, o Owner) (netip.Prefix, string
 		if !errors.Is(err, errAgentDown) {
 			return prefix, "agent", err
 		}
+		start := time.Now()
+		prefix, err = p.allocateDirect(conf, op, o)
+		recordFallback(FallbackSpool(conf.AgentSocket), fallback{Op: op, Network: networkLabel(&conf.Section), Seconds: time.Since(start).Seconds(), Error: err != nil})
+		return prefix, "direct", err
 	}
+	prefix, err := p.allocateDirect(conf, op, o)
+	return prefix, "direct", err
+}
+
+// allocateDirect runs op with the plugin's own API client.
+func (p Plugin) allocateDirect(conf *parsed, op string, o Owner) (netip.Prefix, error) {
 	alloc, ctx, cancel, err := p.direct(conf)
 	if err != nil {
-		return netip.Prefix{}, "direct", err
+		return netip.Prefix{}, err
 	}
 	defer cancel()
 	if op == "release" {
-		return netip.Prefix{}, "direct", alloc.Release(ctx, o)
+		return netip.Prefix{}, alloc.Release(ctx, o)
 	}
 	_, prefix, err := alloc.Allocate(ctx, o)
-	return prefix, "direct", err
+	return prefix, err
 }
 
 // owner reads the container, interface and pod of a command.

@@ -82,6 +82,30 @@ func TestAcrossNodes(t *testing.T) {
 	step("churn: 200 pods on one /24 shared by two NADs get unique addresses, and all are freed", func(t *testing.T) {
 		lab.churn(t, 200)
 	})
+	step("each node agent's metrics count its node's churn (ipam usage --nodes)", func(t *testing.T) {
+		r := lab.multinet(t, "ipam", "usage", "--nodes", "-o", "json")
+		var rep struct {
+			Nodes []struct {
+				Node                                   string
+				Allocated, Released, Errors, APIErrors float64
+				Problem                                string
+			}
+		}
+		if err := json.Unmarshal([]byte(r.out), &rep); err != nil || r.code != 0 {
+			t.Fatalf("ipam usage --nodes: exit %d, %v\n%s%s", r.code, err, r.out, r.err)
+		}
+		seen := map[string]bool{}
+		for _, n := range rep.Nodes {
+			seen[n.Node] = true
+			// 100 churn pods and px or py a node, each allocated once and the churn's released.
+			if n.Problem != "" || n.Allocated < 101 || n.Released < 100 || n.Errors != 0 {
+				t.Errorf("node %s: %+v; want at least 101 allocations and 100 releases through its agent, no errors", n.Node, n)
+			}
+		}
+		if !seen[a] || !seen[b] {
+			t.Errorf("nodes %v, want %s and %s\n%s", seen, a, b, r.out)
+		}
+	})
 	step("the Multus daemons survived the churn (doctor: no MN1006/MN1007)", func(t *testing.T) {
 		rep, _ := lab.doctor(t, "-n", "kube-system")
 		for _, f := range rep.Findings {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,14 +22,15 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
-// startAgent runs the real binary's IPAM server (multinet-cni node serve) on socket.
-func startAgent(t *testing.T, socket string) *exec.Cmd {
+// startAgent runs the real binary's IPAM server (multinet-cni node serve) on socket, with its
+// metrics on a free local port; it returns the metrics URL.
+func startAgent(t *testing.T, socket string) (*exec.Cmd, string) {
 	t.Helper()
 	link := filepath.Join(t.TempDir(), "multinet-cni")
 	if err := os.Symlink(s.ipamBin, link); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(link, "node", "serve", "--kubeconfig", s.kubeconfig, "--socket", socket)
+	cmd := exec.Command(link, "node", "serve", "--kubeconfig", s.kubeconfig, "--socket", socket, "--metrics-addr", "127.0.0.1:0")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -38,29 +41,49 @@ func startAgent(t *testing.T, socket string) *exec.Cmd {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	lines := bufio.NewScanner(stderr)
 	var said []string
+	metrics := ""
 	for lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "agent: serving metrics on "); ok {
+			metrics = u
+		}
 		if lines.Text() == ipam.ServingLine(socket) {
 			go func() { // keep draining so the agent never blocks on a full pipe
 				for lines.Scan() {
 					fmt.Fprintln(os.Stderr, lines.Text())
 				}
 			}()
-			return cmd
+			return cmd, metrics
 		}
 		said = append(said, lines.Text())
 	}
 	t.Fatalf("agent exited before serving:\n%s", strings.Join(said, "\n"))
-	return nil
+	return nil, ""
+}
+
+// scrapeAgent reads the agent's metrics and returns the lines of the multinet_ipam counters.
+func scrapeAgent(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
 }
 
 // TestIPAMThroughAgent: with agent_socket set, allocations go through the node agent's warm client
 // (the plugin's own kubeconfig is not even readable); its errors come back unchanged; when the
-// agent is gone, the plugin allocates by itself.
+// agent is gone, the plugin allocates by itself. The agent's metrics count what it served, and a
+// restarted agent counts the fallbacks plugins made while it was gone.
 func TestIPAMThroughAgent(t *testing.T) {
 	testneeds.Need(t, s.lacking)
 	netns := netnstest.ForTest(t)
 	socket := filepath.Join(t.TempDir(), "agent.sock")
-	agent := startAgent(t, socket)
+	agent, metrics := startAgent(t, socket)
 	conf := func(kubeconfig string) string {
 		return fmt.Sprintf(`{"cniVersion":"1.0.0","name":"agent","ipam":{"type":"multinet-ipam","range":"10.94.0.0/30","network_name":"agent-it","kubernetes":{"kubeconfig":%q},"agent_socket":%q}}`, kubeconfig, socket)
 	}
@@ -96,6 +119,16 @@ func TestIPAMThroughAgent(t *testing.T) {
 	if n := count(); n != 1 {
 		t.Fatalf("%d allocations after DEL, want 1", n)
 	}
+	body := scrapeAgent(t, metrics)
+	for _, want := range []string{
+		`multinet_ipam_operations_total{network="agent-it",op="allocate",path="agent",result="ok"} 3`,
+		`multinet_ipam_operations_total{network="agent-it",op="allocate",path="agent",result="error"} 1`,
+		`multinet_ipam_operations_total{network="agent-it",op="release",path="agent",result="ok"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("agent metrics lack %s", want)
+		}
+	}
 
 	_ = agent.Process.Kill()
 	_ = agent.Wait()
@@ -112,5 +145,16 @@ func TestIPAMThroughAgent(t *testing.T) {
 	}
 	if n := count(); n != 0 {
 		t.Fatalf("%d allocations left, want 0", n)
+	}
+	_, metrics = startAgent(t, socket)
+	body = scrapeAgent(t, metrics)
+	for _, want := range []string{
+		`multinet_ipam_fallbacks_total{op="allocate"} 2`,
+		`multinet_ipam_fallbacks_total{op="release"} 2`,
+		`multinet_ipam_operations_total{network="agent-it",op="allocate",path="direct",result="error"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the restarted agent's metrics lack %s:\n%s", want, body)
+		}
 	}
 }

@@ -53,7 +53,7 @@ k8snetworkplumbingwg kubectl-multinet plugin, with its -o text|wide|json.`,
 	})
 	flags.AddFlags(root.PersistentFlags())
 	legacy.AddFlags(root)
-	root.AddCommand(newStatus(flags, streams), newDoctor(flags, streams), newGraph(flags, streams), newTUI(flags, streams), newIPAM(flags, streams), newInstall(flags, streams), newUninstall(flags, streams), newAttach(flags, streams), newLogs(flags, streams), newProbe(flags, streams), newCheck(flags, streams), newVersion(streams, info))
+	root.AddCommand(newStatus(flags, streams), newDoctor(flags, streams), newGraph(flags, streams), newTUI(flags, streams), newIPAM(flags, streams), newInstall(flags, streams), newUninstall(flags, streams), newAttach(flags, streams), newLogs(flags, streams), newProbe(flags, streams), newCheck(flags, streams), newBundle(flags, streams, info.Version), newVersion(streams, info))
 	registerCompletions(root, flags)
 	return root
 }

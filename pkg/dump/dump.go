@@ -3,11 +3,14 @@
 package dump
 
 import (
+	"archive/tar"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"unicode/utf8"
 
@@ -34,6 +37,9 @@ func Read(r io.Reader, name string) (*Objects, error) { return read(r, name, Max
 // read is Read with a cap of max bytes.
 func read(r io.Reader, name string, max int64) (*Objects, error) {
 	br := bufio.NewReaderSize(&capped{r: r, left: max, max: max, name: name}, 64*1024)
+	if head, _ := br.Peek(2); bytes.Equal(head, gzipMagic) {
+		return readArchive(br, name, max)
+	}
 	if head, _ := br.Peek(512); binary(head) {
 		return nil, fmt.Errorf("read %s: binary data, not YAML or JSON; expected the output of kubectl get -o yaml or -o json", name)
 	}
@@ -42,12 +48,8 @@ func read(r io.Reader, name string, max int64) (*Objects, error) {
 	for doc := 1; ; doc++ {
 		var m map[string]any
 		if err := dec.Decode(&m); err != nil {
-			var tooBig *tooLarge
-			switch {
-			case errors.Is(err, io.EOF):
-				return out, nil
-			case errors.As(err, &tooBig):
-				return nil, tooBig
+			if end, ferr := ended(err); end {
+				return out, ferr
 			}
 			return nil, fmt.Errorf("read %s: document %d: %w; expected the output of kubectl get -o yaml or -o json", name, doc, err)
 		}
@@ -58,6 +60,50 @@ func read(r io.Reader, name string, max int64) (*Objects, error) {
 			return nil, err
 		}
 	}
+}
+
+// gzipMagic starts a gzip stream: a support bundle (kubectl multinet bundle).
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// readArchive reads the objects of a bundle: the JSON files under its cluster/ and nodes/
+// directories; its other files (versions, notes) are for people. At most max bytes are unpacked.
+func readArchive(r io.Reader, name string, max int64) (*Objects, error) {
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: a gzip file that does not open (%v); give a bundle written by kubectl multinet bundle, or kubectl get -o yaml output", name, err)
+	}
+	tr := tar.NewReader(&capped{r: gz, left: max, max: max, name: name})
+	out := &Objects{}
+	for {
+		hdr, err := tr.Next()
+		if end, ferr := ended(err); end {
+			return out, ferr
+		} else if err != nil {
+			return nil, fmt.Errorf("read %s: not a bundle written by kubectl multinet bundle: %v", name, err)
+		}
+		dir := path.Dir(path.Dir(hdr.Name))
+		if hdr.Typeflag != tar.TypeReg || !strings.HasSuffix(hdr.Name, ".json") ||
+			!(strings.HasSuffix(path.Dir(hdr.Name), "/cluster") || path.Base(dir) == "nodes") {
+			continue
+		}
+		objs, err := read(tr, name+": "+hdr.Name, max)
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, objs.Items...)
+	}
+}
+
+// ended says whether a read error ends the input: at its end (no error) or past MaxBytes.
+func ended(err error) (bool, error) {
+	var tooBig *tooLarge
+	switch {
+	case errors.Is(err, io.EOF):
+		return true, nil
+	case errors.As(err, &tooBig):
+		return true, tooBig
+	}
+	return false, nil
 }
 
 // binary says whether the start of an input is not text: a NUL byte, or bytes that are not UTF-8

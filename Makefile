@@ -47,7 +47,7 @@ krew-check: ## Validate the krew manifest with krew's own validator, installing 
 
 FUZZ_TARGETS := inspect:FuzzParseNetworks inspect:FuzzInspectPod inspect:FuzzParseConfig iprange:FuzzParse \
 	dump:FuzzRead status:FuzzJSONWriter doctor:FuzzClassify ipamconf:FuzzReservationName ipam:FuzzPreview logtail:FuzzTail ipamconf:FuzzRead inspect:FuzzClaimFromObject \
-	nodecreds:FuzzParseToken nodecreds:FuzzDescribe probe:FuzzParseNADConfig probe:FuzzCompare connectivity:FuzzPingOutput netsnap:FuzzParseUDPDatagram ipam:FuzzParseNodeMetrics bundle:FuzzRedact
+	nodecreds:FuzzParseToken nodecreds:FuzzDescribe probe:FuzzParseNADConfig probe:FuzzCompare connectivity:FuzzPingOutput netsnap:FuzzParseUDPDatagram ipam:FuzzParseNodeMetrics redact:FuzzRedact
 
 fuzz: ## Run each fuzz target for FUZZTIME.
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t#*:}; \

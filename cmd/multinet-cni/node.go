@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cniconf"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodeagent"
@@ -29,7 +30,7 @@ import (
 // entrypoints.
 func nodeMain(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: multinet-cni node install|agent|serve|uninstall|logpaths|creds|tail [flags]")
+		return fmt.Errorf("usage: multinet-cni node install|agent|serve|uninstall|logpaths|creds|cniconf|tail [flags]")
 	}
 	fs := flag.NewFlagSet("node "+args[0], flag.ContinueOnError)
 	var d nodeagent.Dirs
@@ -119,6 +120,8 @@ func nodeMain(args []string) error {
 		return json.NewEncoder(os.Stdout).Encode(paths)
 	case "creds":
 		return json.NewEncoder(os.Stdout).Encode(nodecreds.Scan(credMounts, cniDir, time.Now()))
+	case "cniconf":
+		return json.NewEncoder(os.Stdout).Encode(cniconf.Read(cniDir))
 	case "tail":
 		var files []logtail.File
 		for _, a := range fs.Args() {
@@ -132,7 +135,7 @@ func nodeMain(args []string) error {
 		defer stop()
 		return logtail.Tail(os.Stdout, files, tail, ctx.Done())
 	}
-	return fmt.Errorf("unknown node command %q, want install, agent, uninstall, logpaths, creds or tail", args[0])
+	return fmt.Errorf("unknown node command %q, want install, agent, uninstall, logpaths, creds, cniconf or tail", args[0])
 }
 
 // serveIPAM answers multinet-ipam's requests on socket with one warm API client, counted in m.

@@ -2,7 +2,7 @@
 // status, doctor, tui and graph -f. It holds the cluster objects the diagnosis reads (pods'
 // metadata and status only), the versions of the server, Multus, whereabouts and multinet, what each
 // node's CNI kubeconfigs say (never the tokens), and a note of what could not be read. Every string
-// is redacted (Redact) before it is written.
+// is redacted (pkg/redact) before it is written.
 package bundle
 
 import (
@@ -23,7 +23,9 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cniconf"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodecreds"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/redact"
 )
 
 // Root is the directory every entry of a bundle is under.
@@ -39,6 +41,10 @@ type Options struct {
 	Nodes []string
 	// Credentials reads nodes' CNI kubeconfigs (logs.Credentials): descriptions, never tokens.
 	Credentials func(ctx context.Context, nodes []string) ([]nodecreds.Credential, []string)
+	// CNIConfigs reads nodes' CNI config dirs, redacted on the nodes (logs.CNIConfigs).
+	CNIConfigs func(ctx context.Context, nodes []string) (map[string]cniconf.Dir, []string)
+	// Logs reads nodes' Multus, whereabouts and multinet-ipam logs (logs.Run into NodeLogs).
+	Logs func(ctx context.Context, nodes []string) (map[string][]byte, []string)
 	// Progress, when set, is told each step.
 	Progress func(step string)
 	Now      func() time.Time
@@ -126,11 +132,14 @@ func Write(ctx context.Context, client dynamic.Interface, disc discovery.Discove
 			}
 			obj := map[string]any{"apiVersion": "multinet.io/v1alpha1", "kind": "NodeCredentials",
 				"metadata": map[string]any{"name": node}, "credentials": byNode[node]}
-			if err := add("nodes/"+node+"/credentials.json", Redact(roundTrip(obj))); err != nil {
+			if err := add("nodes/"+node+"/credentials.json", redact.Value(roundTrip(obj))); err != nil {
 				return sum, err
 			}
 			sum.Nodes++
 		}
+	}
+	if err := o.addNodeFiles(ctx, tw, now, &sum, step); err != nil {
+		return sum, err
 	}
 	if err := add("notes.json", map[string]any{"created": now.UTC().Format(time.RFC3339), "namespace": orAll(o.Namespace), "skipped": sum.Notes}); err != nil {
 		return sum, err
@@ -139,6 +148,57 @@ func Write(ctx context.Context, client dynamic.Interface, disc discovery.Discove
 		return sum, err
 	}
 	return sum, gz.Close()
+}
+
+// addNodeFiles writes each node's CNI config dir (nodes/NODE/cni/...) and logs (nodes/NODE/logs.txt).
+func (o Options) addNodeFiles(ctx context.Context, tw *tar.Writer, now time.Time, sum *Summary, step func(string)) error {
+	if len(o.Nodes) == 0 {
+		return nil
+	}
+	raw := func(name string, data []byte) error {
+		hdr := &tar.Header{Name: path.Join(Root, name), Mode: 0o644, Size: int64(len(data)), ModTime: now}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		_, err := tw.Write(data)
+		return err
+	}
+	if o.CNIConfigs != nil {
+		step(fmt.Sprintf("reading the CNI config dirs of %d nodes", len(o.Nodes)))
+		dirs, notes := o.CNIConfigs(ctx, o.Nodes)
+		sum.Notes = append(sum.Notes, notes...)
+		for _, node := range sortedKeys(dirs) {
+			d := dirs[node]
+			for _, f := range sortedKeys(d.Files) {
+				if err := raw(path.Join("nodes", node, "cni", path.Clean("/" + f)[1:]), []byte(redact.String(d.Files[f]))); err != nil {
+					return err
+				}
+			}
+			for _, sk := range d.Skipped {
+				sum.Notes = append(sum.Notes, fmt.Sprintf("node %s: CNI config dir: skipped %s", node, sk))
+			}
+		}
+	}
+	if o.Logs != nil {
+		step(fmt.Sprintf("reading the CNI logs of %d nodes", len(o.Nodes)))
+		logs, notes := o.Logs(ctx, o.Nodes)
+		sum.Notes = append(sum.Notes, notes...)
+		for _, node := range sortedKeys(logs) {
+			if err := raw(path.Join("nodes", node, "logs.txt"), logs[node]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func orAll(ns string) string {
@@ -174,7 +234,7 @@ func clean(resource string, items []unstructured.Unstructured) []any {
 			node, _, _ := unstructured.NestedString(obj, "spec", "nodeName")
 			obj["spec"] = map[string]any{"nodeName": node}
 		}
-		out = append(out, Redact(obj))
+		out = append(out, redact.Value(obj))
 	}
 	return out
 }

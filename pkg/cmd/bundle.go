@@ -15,7 +15,9 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/bundle"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cniconf"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/logs"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/logtail"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodecreds"
 )
 
@@ -28,6 +30,8 @@ type BundleOptions struct {
 	AllNamespaces bool
 	Output        string
 	Nodes         string
+	Since         time.Duration
+	MaxLogBytes   int
 	Version       string
 }
 
@@ -87,6 +91,19 @@ func (o *BundleOptions) Run(ctx context.Context) error {
 		opts.Credentials = func(ctx context.Context, nodes []string) ([]nodecreds.Credential, []string) {
 			return logs.Credentials(ctx, pods, nodes, o.ConfDir, o.Parallel)
 		}
+		opts.CNIConfigs = func(ctx context.Context, nodes []string) (map[string]cniconf.Dir, []string) {
+			return logs.CNIConfigs(ctx, pods, nodes, o.ConfDir, o.Parallel)
+		}
+		opts.Logs = func(ctx context.Context, nodes []string) (map[string][]byte, []string) {
+			sink := &bundle.NodeLogs{Cap: o.MaxLogBytes}
+			req := logs.Request{Nodes: nodes, Sources: []string{logtail.Multus, logtail.Whereabouts, logtail.IPAM}, ConfDir: o.ConfDir,
+				Extra: nadLogFiles(ctx, c.NADs()), Tail: -1, Since: o.Since, Parallel: o.Parallel}
+			var notes []string
+			if err := logs.Run(ctx, pods, req, &logs.Printer{Out: sink}); err != nil {
+				notes = append(notes, fmt.Sprintf("node logs: %v", err))
+			}
+			return sink.Logs(), notes
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(o.Output), ".multinet-bundle-*")
 	if err != nil {
@@ -117,14 +134,15 @@ func newBundle(flags *genericclioptions.ConfigFlags, streams genericiooptions.IO
 	o := &BundleOptions{IOStreams: streams, Getter: flags, Version: version,
 		Output: "multinet-bundle-" + time.Now().UTC().Format("20060102-150405") + ".tar.gz"}
 	c := &cobra.Command{
-		Use:   "bundle [-n NS | -A] [-o FILE.tar.gz] [--nodes[=N1,N2]]",
+		Use:   "bundle [-n NS | -A] [-o FILE.tar.gz] [--nodes[=N1,N2]] [--since 1h]",
 		Short: "Write a support bundle that status, doctor, tui and graph read offline with -f",
 		Long: `bundle writes one .tar.gz for offline diagnosis: pods (metadata and status only), NADs, whereabouts
 IPPools and reservations, IPAllocations, ResourceClaims, events, nodes, and the Multus, whereabouts
 and multinet DaemonSets and kube-system ConfigMaps; the server's version and those DaemonSets'
-images. With --nodes it also reads what each node's CNI kubeconfigs say (server, expiry, the pod a
-token is bound to; never the token) through short-lived read-only debug pods, as doctor --nodes
-does. Secrets are never read; tokens, keys and certificates inside any object are replaced by
+images. With --nodes it also reads, through short-lived read-only debug pods, each node's CNI config
+dir (text files, redacted on the node), what its CNI kubeconfigs say (server, expiry, the pod a
+token is bound to; never the token, as doctor --nodes does), and its Multus, whereabouts and
+multinet-ipam log lines of the last --since (at most --max-log-bytes a node, the last ones). Secrets are never read; tokens, keys and certificates inside any object are replaced by
 REDACTED. What could not be read (forbidden, not served) is skipped and listed in the bundle.
 
 Read it with kubectl multinet doctor -f FILE (the node-side checks included), status -f, tui -f
@@ -140,6 +158,8 @@ and graph -f.`,
 	f.StringVarP(&o.Output, "output", "o", o.Output, "The bundle file to write (.tar.gz); it must not exist.")
 	f.StringVar(&o.Nodes, "nodes", "", "Also read the CNI kubeconfigs of every node (--nodes) or some (--nodes=N1,N2) through read-only debug pods.")
 	f.Lookup("nodes").NoOptDefVal = "all"
+	f.DurationVar(&o.Since, "since", time.Hour, "With --nodes: the CNI log lines of this last while.")
+	f.IntVar(&o.MaxLogBytes, "max-log-bytes", 8<<20, "With --nodes: keep at most the last this many bytes of each node's logs.")
 	o.DebugPodOptions.AddFlags(f, 5*time.Minute)
 	return c
 }

@@ -121,9 +121,9 @@ func (o *LogsOptions) nodes(ctx context.Context) error {
 
 // nadLogFiles collects log_file from the IPAM sections of NADs (whereabouts and multinet-ipam read it
 // from the NAD as well as from their flat config). NADs that cannot be read add nothing.
-func (o *LogsOptions) nadLogFiles(ctx context.Context) logtail.Paths {
+func nadLogFiles(ctx context.Context, reader *cluster.NADReader) logtail.Paths {
 	out := logtail.Paths{}
-	nads, err := o.nads.List(ctx, "")
+	nads, err := reader.List(ctx, "")
 	if err != nil {
 		return out
 	}
@@ -163,7 +163,7 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 		return err
 	}
 	o.req.ConfDir = o.ConfDir
-	o.req.Extra = o.nadLogFiles(ctx)
+	o.req.Extra = nadLogFiles(ctx, o.nads)
 	return logs.Run(ctx, o.Pods(o.client), o.req, &logs.Printer{Out: o.Out, Color: cli.Color(o.Out)})
 }
 

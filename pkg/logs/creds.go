@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/cniconf"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodecreds"
 )
 
@@ -21,6 +22,47 @@ import (
 // pod that mounts the CNI config dir read-only, and a second one that also mounts the directories of
 // files they name elsewhere. A node that cannot be read becomes a note; the rest are still read.
 func Credentials(ctx context.Context, pods *Pods, nodes []string, confDir string, parallel int) ([]nodecreds.Credential, []string) {
+	var mu sync.Mutex
+	var out []nodecreds.Credential
+	notes := forNodes(ctx, pods, nodes, parallel, "its CNI kubeconfigs were not read", func(ctx context.Context, node string) error {
+		creds, err := nodeCredentials(ctx, pods, node, confDir)
+		mu.Lock()
+		defer mu.Unlock()
+		out = append(out, creds...)
+		return err
+	})
+	notes = append(notes, markGoneBoundPods(ctx, pods, out)...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Node+out[i].Path < out[j].Node+out[j].Path })
+	sort.Strings(notes)
+	return out, notes
+}
+
+// CNIConfigs reads each node's CNI config dir (pkg/cniconf: text files, redacted on the node)
+// through a debug pod that mounts it read-only. A node that cannot be read becomes a note.
+func CNIConfigs(ctx context.Context, pods *Pods, nodes []string, confDir string, parallel int) (map[string]cniconf.Dir, []string) {
+	var mu sync.Mutex
+	out := map[string]cniconf.Dir{}
+	notes := forNodes(ctx, pods, nodes, parallel, "its CNI config dir was not read", func(ctx context.Context, node string) error {
+		data, err := pods.Output(ctx, node, []string{"node", "cniconf", "--cni-dir=/host/cni"}, []mount{{host: confDir, pod: "/host/cni"}})
+		if err != nil {
+			return err
+		}
+		var d cniconf.Dir
+		if err := json.Unmarshal(data, &d); err != nil {
+			return fmt.Errorf("the debug pod did not print the directory (is --image a multinet-cni image of this version?)")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		out[node] = d
+		return nil
+	})
+	sort.Strings(notes)
+	return out, notes
+}
+
+// forNodes runs f for each node, at most parallel at once, with debug pods reaped before and
+// cleaned up after, their heartbeat kept meanwhile; a node whose f fails becomes a note (what, why).
+func forNodes(ctx context.Context, pods *Pods, nodes []string, parallel int, what string, f func(ctx context.Context, node string) error) []string {
 	defer pods.Cleanup(ctx)
 	var notes []string
 	if n, err := pods.Reap(ctx); err != nil {
@@ -32,27 +74,20 @@ func Credentials(ctx context.Context, pods *Pods, nodes []string, confDir string
 	defer stop()
 	go pods.Heartbeat(hb)
 	var mu sync.Mutex
-	var out []nodecreds.Credential
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(parallel, 1))
 	for _, node := range nodes {
 		g.Go(func() error {
-			creds, err := nodeCredentials(gctx, pods, node, confDir)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				notes = append(notes, fmt.Sprintf("node %s: its CNI kubeconfigs were not read: %v", node, err))
-				return nil
+			if err := f(gctx, node); err != nil {
+				mu.Lock()
+				defer mu.Unlock()
+				notes = append(notes, fmt.Sprintf("node %s: %s: %v", node, what, err))
 			}
-			out = append(out, creds...)
 			return nil
 		})
 	}
 	_ = g.Wait()
-	notes = append(notes, markGoneBoundPods(ctx, pods, out)...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Node+out[i].Path < out[j].Node+out[j].Path })
-	sort.Strings(notes)
-	return out, notes
+	return notes
 }
 
 // nodeCredentials scans one node, widening the mounts once for files outside the config dir.

@@ -3,8 +3,11 @@
 package e2e
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,9 +98,63 @@ func TestNodeCredentials(t *testing.T) {
 		t.Fatal("doctor's output holds the token")
 	}
 
+	// A bundle of the same node: the CNI config dir, the kubeconfig facts and the logs, and not the
+	// token; doctor -f on it finds what doctor --nodes found; no debug pod is left.
+	file := filepath.Join(t.TempDir(), "lab.tar.gz")
+	if r := lab.multinet(t, "bundle", "-n", ns, "--nodes="+a, "-o", file, "--image", lab.image, "--cni-conf-dir", lab.confDir); r.code != 0 {
+		t.Fatalf("bundle --nodes=%s: exit %d\n%s%s", a, r.code, r.out, r.err)
+	}
+	text, names := archiveEntries(t, file)
+	for _, want := range []string{"multinet-bundle/nodes/" + a + "/credentials.json", "multinet-bundle/nodes/" + a + "/cni/e2e-creds.d/bound.kubeconfig", "multinet-bundle/nodes/" + a + "/logs.txt"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the bundle lacks %s; it has %v", want, names)
+		}
+	}
+	for _, part := range strings.Split(token, ".") {
+		if strings.Contains(text, part) {
+			t.Fatalf("the bundle holds part of the token")
+		}
+	}
+	fr, fcode := lab.doctorNodes(t, "-f", file, "-n", ns)
+	if got, want := fr.nodeCodes(), []string{"MN1009 " + a, "MN1010 " + a}; fcode != 1 || !slices.Equal(got, want) {
+		t.Errorf("doctor -f bundle: exit %d, findings %v; want exit 1 and %v", fcode, got, want)
+	}
+	if left := strings.TrimSpace(lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-l", "app.kubernetes.io/component=logs", "-o", "name")); left != "" {
+		t.Errorf("debug pods left after bundle: %s", left)
+	}
+
 	lab.kubectl(t, "", "delete", "pod", "-n", ns, "holder", "--wait", "--timeout", "60s")
 	rep, code = lab.doctorNodes(t, "-n", ns, "--nodes="+a)
 	if got, want := rep.nodeCodes(), []string{"MN1008 " + a, "MN1010 " + a}; code != 1 || !slices.Equal(got, want) {
 		t.Fatalf("doctor --nodes %s after the token's pod was deleted: exit %d, findings %v; want exit 1 and %v", a, code, got, want)
+	}
+}
+
+// archiveEntries returns a .tar.gz's entries, concatenated, and their names.
+func archiveEntries(t *testing.T, file string) (string, []string) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	var all strings.Builder
+	var names []string
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return all.String(), names
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, hdr.Name)
+		data, _ := io.ReadAll(tr)
+		all.Write(data)
 	}
 }

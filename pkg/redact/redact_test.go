@@ -1,4 +1,4 @@
-package bundle
+package redact
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ func TestRedact(t *testing.T) {
 		if err := json.Unmarshal([]byte(tc.in), &v); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		out, _ := json.Marshal(Redact(v))
+		out, _ := json.Marshal(Value(v))
 		for _, g := range tc.gone {
 			if strings.Contains(string(out), g) {
 				t.Errorf("%s: %s still holds %q", tc.name, out, g)
@@ -46,11 +46,11 @@ func FuzzRedact(f *testing.F) {
 	f.Add(`{"token":"x","a":"eyJhbGciOi.eyJzdWIi.sig"}`)
 	f.Add("users:\n- user:\n    token: abc\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		once := redactString(s)
+		once := String(s)
 		if pemBlock.MatchString(once) && strings.Contains(once, "-----BEGIN") || jwt.MatchString(once) {
 			t.Errorf("%q: left %q", s, once)
 		}
-		if twice := redactString(once); twice != once {
+		if twice := String(once); twice != once {
 			t.Errorf("%q: redacting again changed %q to %q", s, once, twice)
 		}
 	})

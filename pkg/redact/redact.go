@@ -1,4 +1,8 @@
-package bundle
+// Package redact removes secrets from what a support bundle carries: PEM blocks, JWTs and values
+// under keys that name secrets, in decoded JSON and inside strings (CNI configs, kubeconfigs, log
+// lines). It links no Kubernetes client, so the node side of a bundle redacts before anything leaves
+// the node.
+package redact
 
 import (
 	"regexp"
@@ -19,8 +23,8 @@ var (
 	sensitive = []string{"token", "password", "passwd", "secret", "key-data", "certificate-data", "private-key", "apikey"}
 )
 
-// redactString removes secrets from s.
-func redactString(s string) string {
+// String removes secrets from s.
+func String(s string) string {
 	if !strings.Contains(s, "-----BEGIN") && !strings.Contains(s, "eyJ") && !strings.ContainsRune(s, ':') {
 		return s
 	}
@@ -41,9 +45,9 @@ func sensitiveKey(k string) bool {
 	return false
 }
 
-// Redact removes secrets from a decoded JSON value in place and returns it: values under keys that
+// Value removes secrets from a decoded JSON value in place and returns it: values under keys that
 // name secrets, and PEM blocks, JWTs and secret pairs inside any string.
-func Redact(v any) any {
+func Value(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
@@ -51,16 +55,16 @@ func Redact(v any) any {
 				t[k] = Redacted
 				continue
 			}
-			t[k] = Redact(val)
+			t[k] = Value(val)
 		}
 		return t
 	case []any:
 		for i := range t {
-			t[i] = Redact(t[i])
+			t[i] = Value(t[i])
 		}
 		return t
 	case string:
-		return redactString(t)
+		return String(t)
 	}
 	return v
 }

@@ -76,7 +76,9 @@ func run(ref, out, entry string, platforms, files []string) error {
 	if err != nil {
 		return err
 	}
-	names := layout.WithAnnotations(map[string]string{"io.containerd.image.name": tag.Name(), "org.opencontainers.image.ref.name": tag.TagStr()})
+	// The name as given: go-containerregistry's Name() spells docker.io as index.docker.io, which
+	// containerd would not find under the name pods use.
+	names := layout.WithAnnotations(map[string]string{"io.containerd.image.name": ref, "org.opencontainers.image.ref.name": tag.TagStr()})
 	if len(platforms) == 1 {
 		err = lp.AppendImage(single, names, layout.WithPlatform(*mustPlatform(platforms[0])))
 	} else {

@@ -49,9 +49,12 @@ modkey() {
   cat "$d/go.mod" "$d/go.sum" | sha256sum | cut -c1-12
 }
 
-# imagetar prints hack/imagetar's binary (go-containerregistry's OCI archives), building it once.
+# imagetar prints hack/imagetar's binary (go-containerregistry's OCI archives), building it once
+# for each version of its source and module.
 imagetar() {
-  local tool=$cache_root/tools/imagetar-$(modkey imagetar)/imagetar
+  local key tool
+  key=$(cat "$root/hack/imagetar/go.mod" "$root/hack/imagetar/go.sum" "$root/hack/imagetar/main.go" | sha256sum | cut -c1-12)
+  tool=$cache_root/tools/imagetar-$key/imagetar
   if [ ! -x "$tool" ]; then
     log "building hack/imagetar (go-containerregistry $(pin imagetar github.com/google/go-containerregistry))"
     (cd "$root/hack/imagetar" && go build -o "$tool" .)

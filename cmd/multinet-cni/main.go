@@ -36,8 +36,8 @@ func main() {
 		skel.PluginMainFuncs(ipam.Plugin{}.Funcs(), cni.SupportedVersions, "multinet IPAM plugin "+version)
 	case "multinet-cni":
 		if len(os.Args) > 2 && os.Args[1] == "probe" {
-			// probe ping|echo|wait serve check connectivity.
-			subs := map[string]func([]string) error{"ping": pingMain, "echo": echoMain, "wait": waitMain}
+			// probe ping|echo|echo-stop|wait serve check connectivity.
+			subs := map[string]func([]string) error{"ping": pingMain, "echo": echoMain, "echo-stop": echoStopMain, "wait": waitMain}
 			if sub, ok := subs[os.Args[2]]; ok {
 				if err := sub(os.Args[3:]); err != nil {
 					fmt.Fprintf(os.Stderr, "multinet-cni: probe %s: %v\n", os.Args[2], err)

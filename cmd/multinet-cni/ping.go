@@ -74,6 +74,24 @@ func echoMain(args []string) error {
 	return json.NewEncoder(os.Stdout).Encode(map[string]int{"answered": n})
 }
 
+// echoStopMain runs `multinet-cni probe echo-stop --ip IP --port N` in the pod of an echo server
+// that some peers could not reach (so it never heard they were done), and stops it.
+func echoStopMain(args []string) error {
+	fs := flag.NewFlagSet("probe echo-stop", flag.ContinueOnError)
+	ip := fs.String("ip", "", "the address the echo server listens on, one of this pod's")
+	port := fs.Int("port", 0, "UDP port")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ip == "" || *port <= 0 || fs.NArg() > 0 {
+		return fmt.Errorf("usage: multinet-cni probe echo-stop --ip IP --port N")
+	}
+	if err := netsnap.StopEcho(*ip, *port); err != nil {
+		return fmt.Errorf("stop the echo server at %s:%d: %w", *ip, *port, err)
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]string{"stopped": *ip})
+}
+
 // waitMain runs `multinet-cni probe wait [--for D]`, the main process of check connectivity's probe
 // pods: it does nothing until SIGTERM or the duration ends.
 func waitMain(args []string) error {

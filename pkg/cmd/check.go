@@ -163,7 +163,8 @@ func (o *CheckOptions) Run(ctx context.Context) error {
 		fmt.Fprintln(o.ErrOut, "no secondary network has two running attached pods here; nothing to test")
 	}
 	runner := &probe.Runner{Client: c.Kube, Image: dp.Image}
-	opts := connectivity.Options{Parallel: o.Parallel, UDPPort: o.UDPPort, Linger: o.Timeout}
+	opts := connectivity.Options{Parallel: o.Parallel, UDPPort: o.UDPPort, Linger: o.Timeout,
+		Warn: func(msg string) { fmt.Fprintf(o.ErrOut, "warning: %s\n", msg) }}
 	if cli.IsTerminal(o.ErrOut) {
 		opts.Progress = func(done, total int) {
 			fmt.Fprintf(o.ErrOut, "\rpinged from %d of %d pods", done, total)

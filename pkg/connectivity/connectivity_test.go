@@ -139,6 +139,9 @@ func (e *execer) Start(_ context.Context, ns, name string, args []string, raw bo
 
 func (e *execer) Output(_ context.Context, ns, name string, args []string, raw bool) ([]byte, error) {
 	e.record(ns, name, args, raw)
+	if args[1] == "echo-stop" {
+		return []byte(`{"stopped":"` + args[3] + `"}`), nil
+	}
 	nodeOf := map[string]string{"172.30.0.1": "node-a", "172.30.0.2": "node-a", "172.30.0.3": "node-b", "a1": "node-a", "a2": "node-a", "b1": "node-b"}
 	var res []netsnap.PingResult
 	ok := true
@@ -183,21 +186,26 @@ func TestRunAndPrint(t *testing.T) {
 }
 
 // TestRunUDP: every member's echo server starts, expecting the two other members, before any pod
-// pings; the pings need no raw socket and name the port; causes match ICMP's.
+// pings; the pings need no raw socket and name the port; causes match ICMP's; afterwards the
+// servers that a peer could not reach (a1 and a2, private to each other) are stopped.
 func TestRunUDP(t *testing.T) {
 	e := &execer{}
 	results, err := Run(context.Background(), e, []Plan{privatePlan(ProtocolUDP)}, Options{Parallel: 2, UDPPort: 33433, Linger: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.calls) != 6 || slices.Contains(e.raw, true) {
-		t.Fatalf("calls %q (raw %v); want 3 echo servers then 3 pings, none raw", e.calls, e.raw)
+	if len(e.calls) != 8 || slices.Contains(e.raw, true) {
+		t.Fatalf("calls %q (raw %v); want 3 echo servers, 3 pings, 2 stops, none raw", e.calls, e.raw)
 	}
-	for i, c := range e.calls {
+	for i, c := range e.calls[:6] {
 		server := strings.Contains(c, " probe echo --iface net1 --port 33433 --peers 2 --for 1m0s")
 		if server != (i < 3) || (i >= 3 && !strings.Contains(c, "--udp 33433")) {
 			t.Errorf("call %d %q: want the 3 servers first, then pings to port 33433", i, c)
 		}
+	}
+	stops := slices.Sorted(slices.Values(e.calls[6:]))
+	if !slices.Equal(stops, []string{"cnf/a1 probe echo-stop --ip 172.30.0.1 --port 33433", "cnf/a2 probe echo-stop --ip 172.30.0.2 --port 33433"}) {
+		t.Errorf("stops %q; want a1's and a2's servers stopped, b1's left to end by itself", stops)
 	}
 	rep := NewReport(results, nil)
 	if rep.Summary.Pairs != 6 || rep.Summary.Failed != 2 || !strings.Contains(results[0].Pairs[0].Cause, "macvlan mode private") {

@@ -33,6 +33,8 @@ type Options struct {
 	Linger time.Duration
 	// Progress, when set, is told after each pod has pinged.
 	Progress func(done, total int)
+	// Warn, when set, is told what could not be cleaned up (the test's results stand).
+	Warn func(msg string)
 }
 
 // Pair is one direction between two members of a network.
@@ -99,7 +101,39 @@ func Run(ctx context.Context, exec Execer, plans []Plan, o Options) ([]Result, e
 	for i := range results {
 		sortPairs(results[i].Pairs, results[i].Members)
 	}
+	stopEchoServers(ctx, exec, results, o)
 	return results, nil
+}
+
+// stopEchoServers stops the echo servers that a peer could not reach: that peer's "done" was lost
+// too, so they would otherwise run until o.Linger.
+func stopEchoServers(ctx context.Context, exec Execer, results []Result, o Options) {
+	var g errgroup.Group
+	g.SetLimit(max(o.Parallel, 1))
+	for _, r := range results {
+		if r.Protocol != ProtocolUDP {
+			continue
+		}
+		unreached := map[string]bool{}
+		for _, p := range r.Pairs {
+			if p.Received < p.Sent || p.Sent == 0 {
+				unreached[p.To] = true
+			}
+		}
+		for _, m := range r.Members {
+			if !unreached[m.Key()] {
+				continue
+			}
+			g.Go(func() error {
+				args := []string{"probe", "echo-stop", "--ip", m.IP, "--port", strconv.Itoa(o.UDPPort)}
+				if _, err := exec.Output(ctx, m.Namespace, m.Pod, args, false); err != nil && o.Warn != nil {
+					o.Warn(fmt.Sprintf("network %s: the UDP echo server in pod %s may run until --timeout ends: %v", r.Network.Key, m.Key(), err))
+				}
+				return nil
+			})
+		}
+	}
+	_ = g.Wait()
 }
 
 // startEchoServers starts `multinet-cni probe echo` in every member of the UDP plans and returns

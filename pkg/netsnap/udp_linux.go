@@ -20,6 +20,7 @@ const (
 	kindPing  = 'p'
 	kindReply = 'r'
 	kindDone  = 'd'
+	kindStop  = 's'
 )
 
 // udpConn opens a UDP socket at addr:port (port 0: any) with DF set on what it sends
@@ -92,8 +93,10 @@ func ListenEcho(iface string, port int) (*EchoServer, error) {
 	return nil, fmt.Errorf("%s has no IPv4 address", iface)
 }
 
-// Serve answers pings until ctx ends, or until peers senders have said they are done (peers 0:
-// only ctx ends it), then closes the socket. It returns how many pings it answered.
+// Serve answers pings until ctx ends, until peers senders have said they are done (peers 0: only
+// ctx ends it), or until a stop datagram comes from its own address (StopEcho, run in the same pod:
+// peers that cannot reach it never say they are done), then closes the socket. It returns how many
+// pings it answered.
 func (s *EchoServer) Serve(ctx context.Context, peers int) (int, error) {
 	defer s.conn.Close()
 	stop := context.AfterFunc(ctx, func() { _ = s.conn.SetReadDeadline(time.Now()) })
@@ -120,9 +123,26 @@ func (s *EchoServer) Serve(ctx context.Context, peers int) (int, error) {
 			}
 		case kind == kindDone:
 			done[from.IP.String()] = true
+		case kind == kindStop && from.IP.Equal(s.conn.LocalAddr().(*net.UDPAddr).IP):
+			return answered, nil
 		}
 	}
 	return answered, nil
+}
+
+// StopEcho stops the echo server at ip:port, one of this namespace's own addresses.
+func StopEcho(ip string, port int) error {
+	dst := net.ParseIP(ip)
+	if dst == nil {
+		return fmt.Errorf("%q is not an IP address", ip)
+	}
+	conn, err := net.DialUDP("udp", &net.UDPAddr{IP: dst}, &net.UDPAddr{IP: dst, Port: port})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.Write(udpDatagram(kindStop, 0, 0, udpHeader))
+	return err
 }
 
 // PingUDP does what Ping does with UDP datagrams to an Echo server at port on each target, so it

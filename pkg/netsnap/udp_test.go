@@ -71,6 +71,54 @@ func TestPingUDP(t *testing.T) {
 	<-served
 }
 
+// TestStopEcho: a stop from another host is ignored; one from the server's own address ends it,
+// although no peer said it was done.
+func TestStopEcho(t *testing.T) {
+	a, b := vethPair(t, []string{"10.68.0.5/24"}, []string{"10.68.0.6/24"}, 0)
+	var srv *EchoServer
+	if err := b.Do(func(ns.NetNS) error {
+		if err := up(t, "lo"); err != nil { // as in every pod: traffic to its own address goes over lo
+			return err
+		}
+		var err error
+		srv, err = ListenEcho("net1b", 33433)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { _, err := srv.Serve(ctx, 5); served <- err }()
+	if err := a.Do(func(ns.NetNS) error { return StopEcho("10.68.0.6", 33433) }); err == nil {
+		t.Fatal("a stop sent from another host's namespace to an address it does not hold: want an error")
+	}
+	res, err := pingFrom(a, "10.68.0.6")
+	if err != nil || res.Received != 1 {
+		t.Fatalf("the server stopped or does not answer: %+v, %v", res, err)
+	}
+	if err := b.Do(func(ns.NetNS) error { return StopEcho("10.68.0.6", 33433) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-served; err != nil || ctx.Err() != nil {
+		t.Errorf("the server did not stop on the stop datagram: %v, %v", err, ctx.Err())
+	}
+}
+
+// pingFrom sends one UDP ping from namespace a's net1 to ip.
+func pingFrom(a ns.NetNS, ip string) (PingResult, error) {
+	var res []PingResult
+	err := a.Do(func(ns.NetNS) error {
+		var err error
+		res, err = PingUDP("net1", []string{ip}, 33433, 1, 0, 2*time.Second)
+		return err
+	})
+	if err != nil {
+		return PingResult{}, err
+	}
+	return res[0], nil
+}
+
 func TestParseUDPDatagram(t *testing.T) {
 	kind, id, seq, ok := parseUDPDatagram(udpDatagram(kindPing, 7, 9, 100))
 	if !ok || kind != kindPing || id != 7 || seq != 9 {

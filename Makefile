@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 20s
 
-.PHONY: all build testbin test go-test e2e vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach bench-connectivity krew-index image lint clean
+.PHONY: all build testbin test go-test e2e faults vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach bench-connectivity krew-index image lint clean
 
 all: build
 
@@ -85,3 +85,7 @@ NODE_DIR ?= _out/e2e-node
 e2e: ## The attach path on the lab (hack/node.sh; NODES=2, MULTUS_MODE=thick by default): install, Multus, status, doctor, explain, logs, across nodes, churn, node death, uninstall.
 	trap 'hack/node.sh down $(NODE_DIR)' EXIT; hack/node.sh up $(NODE_DIR) && \
 	  MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 45m -v ./test/e2e
+
+faults: ## The faults of docs/reliability.md on the lab (kube-apiserver restart, etcd pause, agents killed, upgrade and uninstall mid-rollout); not in make test, for CI's time.
+	trap 'hack/node.sh down $(NODE_DIR)' EXIT; hack/node.sh up $(NODE_DIR) && \
+	  MULTINET_E2E_FAULTS=1 MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 60m -v -run 'TestFaults' ./test/e2e

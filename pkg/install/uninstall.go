@@ -117,10 +117,14 @@ func (c Client) Uninstall(ctx context.Context, objs []*unstructured.Unstructured
 		if err != nil {
 			return err
 		}
+		images, err := c.daemonSetImages(ctx, ds, conf.Image)
+		if err != nil {
+			return err
+		}
 		if err := c.deleteAndWait(ctx, ds, o); err != nil {
 			return err
 		}
-		if err := c.cleanNodes(ctx, conf, o); err != nil {
+		if err := c.cleanNodes(ctx, conf, images, o); err != nil {
 			return err
 		}
 	}
@@ -159,13 +163,8 @@ func (c Client) deleteAndWait(ctx context.Context, ds *unstructured.Unstructured
 		return err
 	}
 	sel, _, _ := unstructured.NestedStringMap(ds.Object, "spec", "selector", "matchLabels")
-	var parts []string
-	for k, v := range sel {
-		parts = append(parts, k+"="+v)
-	}
-	sort.Strings(parts)
 	return poll(ctx, o.Timeout, func() (bool, error) {
-		pods, err := c.Dyn.Resource(gvr.Pods).Namespace(Namespace).List(ctx, metav1.ListOptions{LabelSelector: strings.Join(parts, ",")})
+		pods, err := c.Dyn.Resource(gvr.Pods).Namespace(Namespace).List(ctx, metav1.ListOptions{LabelSelector: labels(sel)})
 		if err != nil {
 			return false, fmt.Errorf("list pods of daemonset %s/%s: %w", Namespace, DaemonSetName, err)
 		}
@@ -207,7 +206,9 @@ func CleanupPod(node string, conf Config) *corev1.Pod {
 	}
 }
 
-func (c Client) cleanNodes(ctx context.Context, conf Config, o UninstallOptions) error {
+// cleanNodes runs a cleanup pod on every node, each with the first of images the node holds
+// (CleanupImages), and waits for them.
+func (c Client) cleanNodes(ctx context.Context, conf Config, images []string, o UninstallOptions) error {
 	nodes, err := c.Dyn.Resource(gvr.Nodes).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("list nodes: %w", err)
@@ -219,8 +220,11 @@ func (c Client) cleanNodes(ctx context.Context, conf Config, o UninstallOptions)
 			_ = pods.Delete(context.WithoutCancel(ctx), n, metav1.DeleteOptions{})
 		}
 	}()
+	byNode := CleanupImages(images, nodes.Items)
 	for _, n := range nodes.Items {
-		obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(CleanupPod(n.GetName(), conf))
+		nodeConf := conf
+		nodeConf.Image = byNode[n.GetName()]
+		obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(CleanupPod(n.GetName(), nodeConf))
 		if err != nil {
 			return err
 		}
@@ -238,6 +242,9 @@ func (c Client) cleanNodes(ctx context.Context, conf Config, o UninstallOptions)
 				return false, fmt.Errorf("get cleanup pod %s/%s: %w", Namespace, name, err)
 			}
 			phase, _, _ := unstructured.NestedString(p.Object, "status", "phase")
+			if reason, msg := pullFailure(p); reason != "" {
+				return false, fmt.Errorf("cleanup pod %s/%s on node %s cannot get image %s (%s: %s); the plugins stay in %s on that node", Namespace, name, node, byNode[node], reason, msg, conf.BinDir)
+			}
 			if phase == string(corev1.PodFailed) {
 				return false, fmt.Errorf("cleanup pod %s/%s on node %s failed; see kubectl -n %s logs %s", Namespace, name, node, Namespace, name)
 			}
@@ -270,6 +277,21 @@ func (c Client) deleteAllocCRD(ctx context.Context, objs []*unstructured.Unstruc
 	}
 	fmt.Fprintf(o.Out, "customresourcedefinition %s kept: it belongs to Multus\n", NADCRD)
 	return nil
+}
+
+// pullFailure returns the reason and message of a pod's container that cannot get its image.
+func pullFailure(p *unstructured.Unstructured) (string, string) {
+	statuses, _, _ := unstructured.NestedSlice(p.Object, "status", "containerStatuses")
+	for _, st := range statuses {
+		m, _ := st.(map[string]any)
+		reason, _, _ := unstructured.NestedString(m, "state", "waiting", "reason")
+		msg, _, _ := unstructured.NestedString(m, "state", "waiting", "message")
+		switch reason {
+		case "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName": // ErrImagePull is retried first
+			return reason, msg
+		}
+	}
+	return "", ""
 }
 
 // poll calls done every 500 ms until it says true, fails, or timeout passes.

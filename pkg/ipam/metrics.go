@@ -15,6 +15,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodeagent"
 )
 
 // Metrics are the node agent's Prometheus metrics (docs/metrics.md). Allocations served by the
@@ -136,7 +138,7 @@ func (m *Metrics) Handler() http.Handler {
 
 // FallbackSpool is the spool file next to the agent's socket.
 func FallbackSpool(socket string) string {
-	return filepath.Join(filepath.Dir(socket), "fallbacks.jsonl")
+	return filepath.Join(filepath.Dir(socket), nodeagent.FallbackSpool)
 }
 
 // fallback is one spool line.

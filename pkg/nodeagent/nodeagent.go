@@ -33,6 +33,9 @@ const (
 	caFile     = "ca.crt"
 	// AgentSocket is where the agent serves multinet-ipam (see ipam.Server).
 	AgentSocket = "agent.sock"
+	// FallbackSpool, next to AgentSocket, is where plugins record what they did while the agent was
+	// down (see ipam.FallbackSpool).
+	FallbackSpool = "fallbacks.jsonl"
 )
 
 // ServiceAccountDir is where the pod's projected ServiceAccount token and CA are mounted.
@@ -126,7 +129,7 @@ func Remove(d Dirs) error {
 	for _, name := range Plugins {
 		paths = append(paths, filepath.Join(d.Bin, name))
 	}
-	for _, f := range []string{tokenFile, caFile, Kubeconfig, FlatConfig, AgentSocket} {
+	for _, f := range []string{tokenFile, caFile, Kubeconfig, FlatConfig, AgentSocket, FallbackSpool} {
 		paths = append(paths, filepath.Join(d.Conf, f))
 	}
 	for _, p := range paths {

@@ -60,6 +60,11 @@ func TestInstallWriteRemove(t *testing.T) {
 	if tok, _ := os.ReadFile(filepath.Join(d.Conf, "token")); string(tok) != "tok-2" {
 		t.Errorf("token not refreshed: %q", tok)
 	}
+	for _, f := range []string{AgentSocket, FallbackSpool} { // what the agent and plugins write while running
+		if err := os.WriteFile(filepath.Join(d.Conf, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := Remove(d); err != nil {
 		t.Fatal(err)
 	}

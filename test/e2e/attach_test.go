@@ -325,22 +325,32 @@ func TestAttachPath(t *testing.T) {
 			!strings.Contains(r.out, "customresourcedefinition.apiextensions.k8s.io/ipallocations.ipam.multinet.io deleted") {
 			t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
 		}
-		multus := map[string]string{"thick": "multus-shim", "thin": "multus"}[lab.mode]
-		for _, n := range lab.nodes {
-			for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
-				if _, err := os.Stat(lab.nodeFile(n, filepath.Join(lab.binDir, p))); !os.IsNotExist(err) {
-					t.Errorf("%s still on %s: %v", p, n, err)
-				}
-			}
-			if _, err := os.Stat(lab.nodeFile(n, filepath.Join(lab.binDir, multus))); err != nil {
-				t.Errorf("uninstall touched Multus on %s: %v", n, err)
-			}
-		}
-		if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/name=multinet", "-o", "name"); strings.TrimSpace(out) != "" {
-			t.Errorf("pods of ours left:\n%s", out)
-		}
+		lab.nothingOfOursLeft(t)
 		if out := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-l", "name=multus", "-o", "name"); !strings.Contains(out, "kube-multus-ds") {
 			t.Errorf("uninstall touched Multus' DaemonSet: %q", out)
 		}
 	})
+}
+
+// nothingOfOursLeft fails when a plugin binary or config file of ours is on a node, Multus' binary
+// is not, or a pod of ours runs.
+func (lab node) nothingOfOursLeft(t *testing.T) {
+	t.Helper()
+	multus := map[string]string{"thick": "multus-shim", "thin": "multus"}[lab.mode]
+	for _, n := range lab.nodes {
+		for _, p := range []string{"multinet-macvlan", "multinet-ipvlan", "multinet-ipam"} {
+			if _, err := os.Stat(lab.nodeFile(n, filepath.Join(lab.binDir, p))); !os.IsNotExist(err) {
+				t.Errorf("%s still on %s: %v", p, n, err)
+			}
+		}
+		if _, err := os.Stat(lab.nodeFile(n, filepath.Join(lab.binDir, multus))); err != nil {
+			t.Errorf("uninstall touched Multus on %s: %v", n, err)
+		}
+		if left, _ := os.ReadDir(lab.nodeFile(n, filepath.Join(lab.confDir, "multinet.d"))); len(left) > 0 {
+			t.Errorf("%s/multinet.d on %s still holds %v", lab.confDir, n, left)
+		}
+	}
+	if out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/name=multinet", "-o", "name"); strings.TrimSpace(out) != "" {
+		t.Errorf("pods of ours left:\n%s", out)
+	}
 }

@@ -136,27 +136,11 @@ func (lab node) churn(t *testing.T, n int) {
 	lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pods", "--all", "--timeout", "600s")
 	ready := time.Since(start)
 
-	seen := map[string]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range n {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			pod := fmt.Sprintf("p%03d", i)
-			ip := strings.Split(lab.podAddrs(t, ns, pod)["net1"], "/")[0]
-			mu.Lock()
-			defer mu.Unlock()
-			if !strings.HasPrefix(ip, "172.30.24.") {
-				t.Errorf("pod %s: net1 has %q, want an address of 172.30.24.0/24", pod, ip)
-			} else if other, dup := seen[ip]; dup {
-				t.Errorf("pods %s and %s both hold %s", other, pod, ip)
-			}
-			seen[ip] = pod
-		})
+	pods := make([]string, n)
+	for i := range pods {
+		pods[i] = fmt.Sprintf("p%03d", i)
 	}
-	wg.Wait()
+	seen := lab.uniqueNet1(t, ns, pods, "172.30.24.")
 	events := lab.kubectl(t, "", "get", "events", "-n", ns, "--field-selector", "reason=FailedCreatePodSandBox", "-o", "jsonpath={range .items[*]}{.message}{'\\n'}{end}")
 	for _, line := range strings.Split(strings.TrimSpace(events), "\n") {
 		failure, _, _ := strings.Cut(line, "StdinData") // the config Multus echoes names every plugin
@@ -167,12 +151,38 @@ func (lab node) churn(t *testing.T, n int) {
 	start = time.Now()
 	lab.kubectl(t, "", "delete", "pods", "-n", ns, "--all", "--wait", "--timeout", "600s")
 	deleted := time.Since(start)
-	left := lab.kubectl(t, "", "get", "ipallocations", "-n", "kube-system", "-o", "jsonpath={range .items[*]}{.spec.podRef} {.spec.ip}{'\\n'}{end}")
-	if strings.Contains(left, ns+"/") {
-		t.Errorf("allocations left after every churn pod is gone:\n%s", left)
+	if left := lab.allocations(t, ns); len(left) > 0 {
+		t.Errorf("allocations left after every churn pod is gone:\n%s", strings.Join(left, "\n"))
 	}
 	t.Logf("%d pods on %d nodes: all Ready in %s, %d unique addresses, all deleted in %s", n, len(lab.nodes), ready.Round(time.Second), len(seen), deleted.Round(time.Second))
 	if len(seen) != n && !t.Failed() {
 		t.Errorf("%d pods, %d addresses seen", n, len(seen))
 	}
+}
+
+// uniqueNet1 reads net1's address inside each of pods (8 at a time) and fails on an address outside
+// prefix or held twice; it returns address → pod.
+func (lab node) uniqueNet1(t *testing.T, ns string, pods []string, prefix string) map[string]string {
+	t.Helper()
+	seen := map[string]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, pod := range pods {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ip := strings.Split(lab.podAddrs(t, ns, pod)["net1"], "/")[0]
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.HasPrefix(ip, prefix) {
+				t.Errorf("pod %s/%s: net1 has %q, want an address starting %s", ns, pod, ip, prefix)
+			} else if other, dup := seen[ip]; dup {
+				t.Errorf("pods %s and %s of %s both hold %s", other, pod, ns, ip)
+			}
+			seen[ip] = pod
+		})
+	}
+	wg.Wait()
+	return seen
 }

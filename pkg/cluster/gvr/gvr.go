@@ -10,14 +10,16 @@ func r(group, version, resource string) schema.GroupVersionResource {
 
 // Core and built-in resources.
 var (
-	Pods         = r("", "v1", "pods")
-	Nodes        = r("", "v1", "nodes")
-	Namespaces   = r("", "v1", "namespaces")
-	Events       = r("", "v1", "events")
-	ConfigMaps   = r("", "v1", "configmaps")
-	DaemonSets   = r("apps", "v1", "daemonsets")
-	ClusterRoles = r("rbac.authorization.k8s.io", "v1", "clusterroles")
-	CRDs         = r("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+	Pods       = r("", "v1", "pods")
+	Nodes      = r("", "v1", "nodes")
+	Namespaces = r("", "v1", "namespaces")
+	Events     = r("", "v1", "events")
+	ConfigMaps = r("", "v1", "configmaps")
+	DaemonSets = r("apps", "v1", "daemonsets")
+	// ControllerRevisions hold a DaemonSet's past pod templates.
+	ControllerRevisions = r("apps", "v1", "controllerrevisions")
+	ClusterRoles        = r("rbac.authorization.k8s.io", "v1", "clusterroles")
+	CRDs                = r("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 )
 
 // Network resources.

@@ -15,6 +15,8 @@ import (
 	"github.com/containernetworking/plugins/pkg/netlinksafe"
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/vishvananda/netlink"
+
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 )
 
 // Plugin is multinet-macvlan or multinet-ipvlan.
@@ -52,6 +54,7 @@ func (p Plugin) Add(args *skel.CmdArgs) (err error) {
 			_ = netns.Do(func(ns.NetNS) error { return ip.DelLinkByName(args.IfName) })
 		}
 	}()
+	faultpoint.Hold(faultpoint.LinkCreated)
 
 	result := &current.Result{CNIVersion: current.ImplementedSpecVersion, Interfaces: []*current.Interface{{
 		Name: args.IfName, Mac: link.Attrs().HardwareAddr.String(), Mtu: link.Attrs().MTU, Sandbox: netns.Path(),
@@ -94,6 +97,7 @@ func (p Plugin) Add(args *skel.CmdArgs) (err error) {
 	if err != nil {
 		return err
 	}
+	faultpoint.Hold(faultpoint.Configured)
 	return types.PrintResult(result, c.CNIVersion)
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 )
 
@@ -60,6 +61,7 @@ func TestFaults(t *testing.T) {
 		}
 		lab.servedByAgent(t, "fault-agent")
 	})
+	t.Run("the plugin SIGKILLed at each stage of ADD", lab.killedAtEachStage)
 	t.Run("install twice, upgrade, uninstall mid-rollout", lab.installUpgradeUninstall)
 }
 
@@ -315,6 +317,79 @@ func (lab node) installUpgradeUninstall(t *testing.T) {
 	}
 	lab.nothingOfOursLeft(t)
 	lab.install(t) // TestFaults' own install, for what follows and its cleanup
+}
+
+// killedAtEachStage puts multinet-cni built with faultpoints on the first node as multinet-macvlan
+// and, for each stage of ADD, starts a pod whose first ADD kills itself there (SIGKILL, through
+// faultpoint.File), then lets the kubelet's next attempt through. Each pod ends up with one address;
+// once they are deleted (and after ipam gc) none is left.
+func (lab node) killedAtEachStage(t *testing.T) {
+	ns, node := "fault-kill", lab.nodes[0]
+	lab.namespace(t, ns)
+	bin := lab.nodeFile(node, filepath.Join(lab.binDir, "multinet-macvlan"))
+	orig, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fault, err := os.ReadFile(lab.faultCNI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace := func(data []byte) error { // by rename: the old binary may be running
+		if err := os.WriteFile(bin+".swap", data, 0o755); err != nil {
+			return err
+		}
+		return os.Rename(bin+".swap", bin)
+	}
+	if err := replace(fault); err != nil {
+		t.Fatal(err)
+	}
+	stageFile, held := lab.nodeFile(node, faultpoint.File), lab.nodeFile(node, faultpoint.Held)
+	t.Cleanup(func() {
+		os.Remove(stageFile)
+		os.Remove(held)
+		if err := replace(orig); err != nil {
+			t.Errorf("put multinet-macvlan back on %s: %v", node, err)
+		}
+	})
+	lab.kubectl(t, lab.nad(ns, "f", lab.master, "172.30.44.0/24"), "apply", "-f", "-")
+	var pods []string
+	for i, stage := range faultpoint.AddStages() {
+		pod := fmt.Sprintf("k%d", i)
+		pods = append(pods, pod)
+		os.Remove(held)
+		if err := os.WriteFile(stageFile, []byte(stage+" kill\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lab.kubectl(t, lab.podOn(node, ns, pod, "f"), "apply", "-f", "-")
+		for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+			if data, _ := os.ReadFile(held); strings.Contains(string(data), stage) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("pod %s: no ADD reached stage %s in 3 minutes", pod, stage)
+			}
+		}
+		if err := os.Remove(stageFile); err != nil { // the kubelet's next attempt runs through
+			t.Fatal(err)
+		}
+		lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pod/"+pod, "--timeout", "180s")
+	}
+	seen := lab.uniqueNet1(t, ns, pods, "172.30.44.")
+	allocs := lab.allocations(t, ns)
+	if len(allocs) != len(pods) {
+		t.Errorf("allocations %v for %d running pods: a killed ADD's address was not released by the kubelet's DEL", allocs, len(pods))
+	}
+	lab.kubectl(t, "", "delete", "pods", "-n", ns, "--all", "--wait", "--timeout", "120s")
+	afterDel := lab.allocations(t, ns)
+	if r := lab.multinet(t, "ipam", "gc"); r.code != 0 {
+		t.Errorf("ipam gc: exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+	if left := lab.allocations(t, ns); len(left) > 0 {
+		t.Errorf("allocations left after the pods are gone and ipam gc: %v", left)
+	}
+	t.Logf("RESULT %s: stages %v killed once each; %d unique addresses; %d allocations while Ready, %d after delete (before gc)",
+		ns, faultpoint.AddStages(), len(seen), len(allocs), len(afterDel))
 }
 
 func lastTag(image string) string { return image[strings.LastIndex(image, ":")+1:] }

@@ -27,8 +27,9 @@ import (
 type node struct {
 	env             map[string]string
 	bin, kubectlBin string
-	// faultBin is kubectl-multinet built with faultpoints (internal/faultpoint).
-	faultBin                       string
+	// faultBin and faultCNI are kubectl-multinet and multinet-cni built with faultpoints
+	// (internal/faultpoint).
+	faultBin, faultCNI             string
 	master, image, testpod, server string
 	// binDir, confDir and flatConfig are paths as every node sees them; nodeFile maps them to the host.
 	binDir, confDir, flatConfig, dir string
@@ -61,9 +62,13 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	bin, faultBin := filepath.Join(tmp, "kubectl-multinet"), filepath.Join(tmp, "faults", "kubectl-multinet")
-	for out, tags := range map[string]string{bin: "", faultBin: faultpoint.Tag} {
-		build := exec.Command("go", "build", "-tags", tags, "-o", out, "./cmd/kubectl-multinet")
+	faultCNI := filepath.Join(tmp, "faults", "multinet-cni")
+	for _, b := range []struct{ out, tags, pkg string }{
+		{bin, "", "./cmd/kubectl-multinet"}, {faultBin, faultpoint.Tag, "./cmd/kubectl-multinet"}, {faultCNI, faultpoint.Tag, "./cmd/multinet-cni"},
+	} {
+		build := exec.Command("go", "build", "-tags", b.tags, "-o", b.out, b.pkg)
 		build.Dir = testenv.RepoRoot()
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // multinet-cni runs on the nodes' root file system
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: build:", err)
@@ -76,7 +81,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	lab = node{
-		env: env, bin: bin, faultBin: faultBin, kubectlBin: filepath.Join(strings.TrimSpace(string(testbin)), "kubectl"),
+		env: env, bin: bin, faultBin: faultBin, faultCNI: faultCNI, kubectlBin: filepath.Join(strings.TrimSpace(string(testbin)), "kubectl"),
 		master: env["MULTINET_NODE_MASTER"], image: env["MULTINET_NODE_IMAGE"], testpod: env["MULTINET_NODE_TESTPOD_IMAGE"],
 		server: env["MULTINET_NODE_SERVER"], binDir: env["MULTINET_NODE_CNI_BIN_DIR"], confDir: env["MULTINET_NODE_CNI_CONF_DIR"],
 		dir: dir, nodes: strings.Fields(env["MULTINET_NODES"]), mode: env["MULTINET_MULTUS_MODE"],

@@ -7,6 +7,7 @@
 #                                     (thick) and multus, thin_entrypoint (thin); prints their directory
 #   hack/gotool.sh plugins            reference CNI plugins (loopback, bridge, host-local, macvlan); prints their directory
 #   hack/gotool.sh containerd         containerd 2.x, its runc shim and ctr; prints their directory
+#   hack/gotool.sh kwok               kwok (simulated nodes and pods, for make bench-scale); prints the binary
 set -euo pipefail
 log_tag=gotool; . "$(dirname "$0")/lib.sh"
 # Each tool: the wrapper module dir, the module, and OUT=PKG pairs (OUT is the binary's name).
@@ -25,7 +26,10 @@ case "${1:-}" in
   containerd)
     mod=github.com/containerd/containerd/v2
     bins=("containerd=$mod/cmd/containerd" "containerd-shim-runc-v2=$mod/cmd/containerd-shim-runc-v2" "ctr=$mod/cmd/ctr") ;;
-  *) echo "usage: hack/gotool.sh whereabouts|multus|plugins|containerd" >&2; exit 2 ;;
+  kwok)
+    mod=sigs.k8s.io/kwok
+    bins=("kwok=$mod/cmd/kwok") ;;
+  *) echo "usage: hack/gotool.sh whereabouts|multus|plugins|containerd|kwok" >&2; exit 2 ;;
 esac
 name=$1
 # The version is the one hack/testbin/NAME/go.mod requires; the cache dir is keyed by that file.

@@ -5,7 +5,7 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 20s
 
-.PHONY: all build testbin test go-test e2e faults vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach bench-connectivity krew-index image lint clean
+.PHONY: all build testbin test go-test e2e faults vmtest krew-check dist fuzz demo demo-down bench-status bench-ipam bench-cni bench-attach bench-connectivity bench-scale krew-index image lint clean
 
 all: build
 
@@ -61,6 +61,9 @@ demo-down: ## Stop the demo's lab and undo what it changed on this machine.
 
 bench-status: build ## 10,000 pods: status and doctor vs kubectl get pods vs a metadata list.
 	hack/bench-status.sh
+
+bench-scale: ## 10k, 30k and 100k pods on 1,000 kwok nodes: status, doctor and graph vs kubectl get pods vs a metadata list, with the control plane's memory.
+	hack/bench-scale.sh
 
 bench-cni: ## 100 ADD/DEL cycles: multinet-macvlan + multinet-ipam vs macvlan v1.10.0 + host-local.
 	hack/bench-cni.sh

@@ -10,6 +10,7 @@
 # those addresses: it listens on MULTINET_API_IP (the lab bridge), with Node+RBAC authorization,
 # ServiceAccount admission, kubelet serving and client certificates and a kubeconfig per node, and
 # kubeconfigs for kube-scheduler and kube-controller-manager.
+# MULTINET_ETCD_FLAGS and MULTINET_APISERVER_FLAGS add flags (make bench-scale tunes both).
 set -euo pipefail
 log_tag=cluster; . "$(dirname "$0")/lib.sh"
 cmd=${1:-}; dir=${2:-}
@@ -78,7 +79,7 @@ up() {
   setsid "$bin/etcd" --name local --data-dir "$dir/etcd" --unsafe-no-fsync \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-    --initial-cluster "local=http://127.0.0.1:$peer_port" --listen-metrics-urls "" \
+    --initial-cluster "local=http://127.0.0.1:$peer_port" --listen-metrics-urls "" ${MULTINET_ETCD_FLAGS:-} \
     > "$dir/logs/etcd.log" 2>&1 < /dev/null &
   echo $! > "$dir/etcd.pid"
   local mode=(--authorization-mode RBAC --disable-admission-plugins ServiceAccount)
@@ -95,7 +96,7 @@ up() {
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
     --service-cluster-ip-range 10.0.0.0/24 "${mode[@]}" \
-    --max-requests-inflight 1000 --max-mutating-requests-inflight 500 \
+    --max-requests-inflight 1000 --max-mutating-requests-inflight 500 ${MULTINET_APISERVER_FLAGS:-} \
     > "$dir/logs/kube-apiserver.log" 2>&1 < /dev/null &
   echo $! > "$dir/kube-apiserver.pid"
   kubeconfig kubeconfig admin "https://$api_ip:$api_port"

@@ -31,6 +31,16 @@ type PodQuery struct {
 	Names []string
 	// PageSize is the list limit per request; 0 means DefaultPageSize.
 	PageSize int64
+	// Consistent lists at the latest resourceVersion; otherwise a list starts from the API server's
+	// watch cache (resourceVersion "0"), which saves etcd a quorum read and can lag by moments.
+	Consistent bool
+}
+
+// first sets the resourceVersion of a list's first page: the watch cache's unless q.Consistent.
+func (q PodQuery) first(opts *metav1.ListOptions) {
+	if !q.Consistent {
+		opts.ResourceVersion, opts.ResourceVersionMatch = "0", metav1.ResourceVersionMatchNotOlderThan
+	}
 }
 
 // PodLister reads pod metadata and the node, status and IP columns, without pod specs.
@@ -103,6 +113,7 @@ func (l *PodLister) List(ctx context.Context, q PodQuery) ([]inspect.PodMeta, er
 func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.PodMeta, ok bool, err error) {
 	res := l.meta.Resource(gvr.Pods).Namespace(q.Namespace)
 	opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector, Limit: q.PageSize}
+	q.first(&opts)
 	type tableResult struct {
 		t   *table
 		err error
@@ -127,6 +138,7 @@ func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.P
 		if opts.Continue = page.Continue; opts.Continue == "" {
 			break
 		}
+		opts.ResourceVersion, opts.ResourceVersionMatch = "", "" // a continue token carries its version
 	}
 	if cols == nil {
 		return out, true, nil

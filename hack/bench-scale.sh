@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# bench-scale.sh: the local control plane (etcd and kube-apiserver tuned for it, see below) and kwok
+# simulating NODES (1,000) nodes; then, for each pod count of STEPS (10,000 30,000 100,000), the
+# scale data set (hack/bench/scale.go: pods of every network shape, 2,000 NADs, 500 IPPools, one
+# IPAllocation a pod, DRA claims, sandbox-failure events) grown to that count, and one table of
+# wall time and peak RSS (median of RUNS) for:
+#   a raw metadata list, kubectl-multinet status -A -o json (from the watch cache, and with
+#   --consistent-read), doctor -A, graph -A (a summary at this size) and kubectl get pods -A -o json,
+# with kube-apiserver's and etcd's memory. Output is markdown for docs/benchmarks.md. The control
+# plane keeps running; KEEP=0 stops it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+log_tag=bench-scale; . "$root/hack/lib.sh"
+dir=$root/_out/bench-scale
+steps=${STEPS:-10000 30000 100000}
+runs=${RUNS:-3}
+nodes=${NODES:-1000}
+testbin=$("$root/hack/testbin.sh")
+kwok=$("$root/hack/gotool.sh" kwok)
+# etcd: a backend quota above the 2 GiB default (100k pods, 100k allocations and kwok's status
+# writes), kube-apiserver: compaction every minute instead of five, so etcd's history stays small.
+MULTINET_ETCD_FLAGS="--quota-backend-bytes=8589934592" MULTINET_APISERVER_FLAGS="--etcd-compaction-interval=1m" \
+  "$root/hack/cluster.sh" up "$dir"
+export KUBECONFIG=$dir/kubeconfig
+bench=$dir/bench
+(cd "$root" && go build -o "$bench" ./hack/bench && go build -o "$dir/kubectl-multinet" ./cmd/kubectl-multinet)
+if ! pgrep -f "$kwok .*--kubeconfig $KUBECONFIG" >/dev/null; then
+  setsid "$kwok" --kubeconfig "$KUBECONFIG" --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr 10.128.0.0/10 --node-ip 10.0.0.1 \
+    > "$dir/logs/kwok.log" 2>&1 < /dev/null &
+  echo $! > "$dir/kwok.pid" # hack/cluster.sh down stops every DIR/*.pid
+fi
+mem() { # mem NAME: resident and peak memory of a control-plane process
+  local pid; pid=$(cat "$dir/$1.pid")
+  awk '/VmRSS|VmHWM/ {printf "%s %.0f MB ", $1, $2/1024}' "/proc/$pid/status"
+}
+have=$("$testbin/kubectl" get pods -A --no-headers 2>/dev/null | wc -l)
+for n in $steps; do
+  if [ "$have" -lt "$n" ]; then
+    "$bench" scale-seed -from "$have" -to "$n" -nodes "$nodes"
+    have=$n
+  fi
+  log "waiting for kwok to run the $n pods"
+  for _ in $(seq 600); do
+    pending=$("$testbin/kubectl" get pods -A --field-selector=status.phase!=Running --no-headers 2>/dev/null | wc -l)
+    [ "$pending" -eq 0 ] && break
+    sleep 5
+  done
+  echo
+  echo "### $n pods on $nodes kwok nodes ($(nproc) cores; $pending not Running)"
+  echo
+  "$bench" measure -runs "$runs" -- \
+    "metadata-list=$bench" metadata-list ";;" \
+    "kubectl-multinet status -A -o json=$dir/kubectl-multinet" status -A -o json ";;" \
+    "… --consistent-read=$dir/kubectl-multinet" status -A -o json --consistent-read ";;" \
+    "kubectl-multinet doctor -A -o json=$dir/kubectl-multinet" doctor -A -o json --fail-on never ";;" \
+    "kubectl-multinet graph -A=$dir/kubectl-multinet" graph -A ";;" \
+    "kubectl get pods -A -o json=$testbin/kubectl" get pods -A -o json
+  echo
+  echo "kube-apiserver: $(mem kube-apiserver); etcd: $(mem etcd)"
+done
+if [ "${KEEP:-1}" = 0 ]; then "$root/hack/cluster.sh" down "$dir"; else log "still running; stop with: hack/cluster.sh down $dir"; fi

@@ -59,4 +59,25 @@ for n in $steps; do
   echo
   echo "kube-apiserver: $(mem kube-apiserver); etcd: $(mem etcd)"
 done
+# multinet-ipam among those allocations (through its node agent, as installed): sequential ADDs on
+# a new /16, then on a /20 at 90 % use; then ipam usage and ipam gc over all of them.
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$dir/multinet-ipam" ./cmd/multinet-cni)
+ln -sf multinet-ipam "$dir/multinet-cni"
+ns=multinet-scale-$$
+ip netns add "$ns"
+"$dir/multinet-cni" node serve --kubeconfig "$KUBECONFIG" --socket "$dir/agent.sock" > "$dir/logs/agent.log" 2>&1 &
+agent=$!
+trap 'kill $agent 2>/dev/null; ip netns del "$ns" 2>/dev/null || true' EXIT
+"$bench" scale-fill -range 10.202.0.0/20 -network fill-20 -fraction 0.9
+echo
+echo "### multinet-ipam with $("$testbin/kubectl" get ipallocations -A --no-headers | wc -l) allocations"
+echo
+echo "| IPAM | phase | calls | at once | throughput | p50 | p99 | max | correctness |"
+echo "|---|---|---|---|---|---|---|---|---|"
+"$bench" ipam -plugin "$dir/multinet-ipam" -label "new /16" -agent-socket "$dir/agent.sock" -netns "/var/run/netns/$ns" -n 200 -c 1 -range 10.201.0.0/16
+"$bench" ipam -plugin "$dir/multinet-ipam" -label "/20 at 90 %" -agent-socket "$dir/agent.sock" -netns "/var/run/netns/$ns" -n 200 -c 1 -range 10.202.0.0/20 -network fill-20
+echo
+"$bench" measure -runs "$runs" -- \
+  "kubectl-multinet ipam usage=$dir/kubectl-multinet" ipam usage ";;" \
+  "kubectl-multinet ipam gc=$dir/kubectl-multinet" ipam gc
 if [ "${KEEP:-1}" = 0 ]; then "$root/hack/cluster.sh" down "$dir"; else log "still running; stop with: hack/cluster.sh down $dir"; fi

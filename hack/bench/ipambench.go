@@ -31,6 +31,7 @@ func ipamCmd(args []string) error {
 	netns := fs.String("netns", "", "network namespace path for CNI_NETNS (not the bench's own)")
 	label := fs.String("label", "", "row label")
 	agent := fs.String("agent-socket", "", "multinet-ipam: the node agent's socket (multinet-cni node serve)")
+	network := fs.String("network", "", "multinet-ipam: network_name (default: a new one each run)")
 	_ = fs.Parse(args)
 	if *plugin == "" || *netns == "" {
 		return fmt.Errorf("-plugin and -netns are required")
@@ -41,7 +42,10 @@ func ipamCmd(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	ipam := fmt.Sprintf(`{"type":%q,"range":%q,"network_name":"bench-%d","kubernetes":{"kubeconfig":%q},"agent_socket":%q}`, kind, *cidr, time.Now().UnixNano(), *kc, *agent)
+	if *network == "" {
+		*network = fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	}
+	ipam := fmt.Sprintf(`{"type":%q,"range":%q,"network_name":%q,"kubernetes":{"kubeconfig":%q},"agent_socket":%q}`, kind, *cidr, *network, *kc, *agent)
 	if kind == "whereabouts" {
 		flat := filepath.Join(dir, "whereabouts.conf")
 		if err := os.WriteFile(flat, []byte(fmt.Sprintf(`{"datastore":"kubernetes","kubernetes":{"kubeconfig":%q},"log_level":"error"}`, *kc)), 0o644); err != nil {

@@ -24,11 +24,13 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench scale-seed|seed|metadata-list|typed-list|ipam|cni|measure [flags]")
+		fmt.Fprintln(os.Stderr, "usage: bench scale-seed|scale-fill|seed|metadata-list|typed-list|ipam|cni|measure [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
+	case "scale-fill":
+		err = scaleFillCmd(os.Args[2:])
 	case "scale-seed":
 		err = scaleSeedCmd(os.Args[2:])
 	case "seed":

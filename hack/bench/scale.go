@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -275,5 +276,46 @@ func scaleBase(cs kubernetes.Interface, dyn dynamic.Interface, nodes, workers in
 	if err != nil {
 		return fmt.Errorf("IPPools: %w", err)
 	}
+	return nil
+}
+
+// scaleFillCmd allocates a fraction of a range's addresses to pods that exist (so GC keeps them),
+// for the nearly-full-range ADD benchmark.
+func scaleFillCmd(args []string) error {
+	fs := flag.NewFlagSet("scale-fill", flag.ExitOnError)
+	kc := kubeconfigFlag(fs)
+	cidr := fs.String("range", "10.202.0.0/20", "range to fill")
+	network := fs.String("network", "fill", "network_name")
+	fraction := fs.Float64("fraction", 0.9, "share of the range's addresses to allocate")
+	workers := fs.Int("workers", 48, "concurrent creates")
+	_ = fs.Parse(args)
+	prefix, err := netip.ParsePrefix(*cidr)
+	if err != nil || !prefix.Addr().Is4() {
+		return fmt.Errorf("-range %q: want an IPv4 CIDR", *cidr)
+	}
+	cfg, err := restConfig(*kc)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	size := 1<<(32-prefix.Bits()) - 2
+	n := int(float64(size) * *fraction)
+	base := prefix.Masked().Addr().As4()
+	first := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	store := &ipam.Kube{Client: dyn, Namespace: "kube-system"}
+	start := time.Now()
+	done, err := parallel(0, n, *workers, func(i int) error {
+		a := first + 1 + uint32(i)
+		ip := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
+		return store.Create(ctx(), &ipam.Allocation{Network: *network, Range: prefix.String(), IP: ip.String(), ContainerID: fmt.Sprintf("fill%060x", i),
+			PodRef: scaleNS(i) + "/" + fmt.Sprintf("app-%06d", i), IfName: "net2"})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("scale-fill: %d of %d addresses of %s allocated in %s\n", done, size, prefix, time.Since(start).Round(time.Second))
 	return nil
 }

@@ -25,6 +25,8 @@ type DebugPodOptions struct {
 	DebugNamespace string
 	MaxDuration    time.Duration
 	Parallel       int
+	// NodeTimeout bounds how long one node may take to answer (to start streaming, with --follow).
+	NodeTimeout time.Duration
 }
 
 // AddFlags binds the debug pod flags; maxDuration is the default --max-duration.
@@ -34,10 +36,14 @@ func (o *DebugPodOptions) AddFlags(f *pflag.FlagSet, maxDuration time.Duration) 
 	f.StringVar(&o.DebugNamespace, "debug-namespace", "kube-system", "Namespace of the debug pods (hostPath must be allowed there).")
 	f.DurationVar(&o.MaxDuration, "max-duration", maxDuration, "activeDeadlineSeconds of each debug pod.")
 	f.IntVar(&o.Parallel, "parallel", 5, "Nodes read at once.")
+	f.DurationVar(&o.NodeTimeout, "node-timeout", time.Minute, "How long one node may take to answer (with --follow: to start streaming); the others go on, and the nodes that did not answer are listed at the end.")
 }
 
 // Validate rejects values that cannot work, naming the flag.
 func (o *DebugPodOptions) Validate() error {
+	if o.NodeTimeout <= 0 {
+		return cli.Usagef("--node-timeout must be more than 0")
+	}
 	if o.Parallel < 1 {
 		return cli.Usagef("--parallel must be at least 1")
 	}
@@ -80,7 +86,7 @@ func (o *DebugPodOptions) Complete(ctx context.Context, client kubernetes.Interf
 
 // Pods returns the debug pods of one run.
 func (o *DebugPodOptions) Pods(client kubernetes.Interface) *logs.Pods {
-	return &logs.Pods{Client: client, Namespace: o.DebugNamespace, Image: o.Image, Deadline: o.MaxDuration, Now: time.Now}
+	return &logs.Pods{Client: client, Namespace: o.DebugNamespace, Image: o.Image, Deadline: o.MaxDuration, NodeTimeout: o.NodeTimeout, Now: time.Now}
 }
 
 // nodeNames lists the named nodes (checking each exists), or every node when names is empty.

@@ -3,6 +3,7 @@ package logs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -78,7 +79,12 @@ func forNodes(ctx context.Context, pods *Pods, nodes []string, parallel int, wha
 	g.SetLimit(max(parallel, 1))
 	for _, node := range nodes {
 		g.Go(func() error {
-			if err := f(gctx, node); err != nil {
+			nctx, cancel := pods.nodeContext(gctx)
+			defer cancel()
+			if err := f(nctx, node); err != nil {
+				if errors.Is(err, context.DeadlineExceeded) && gctx.Err() == nil {
+					err = fmt.Errorf("no answer within %s (--node-timeout)", pods.NodeTimeout)
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				notes = append(notes, fmt.Sprintf("node %s: %s: %v", node, what, err))

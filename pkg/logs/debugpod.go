@@ -37,7 +37,9 @@ type Pods struct {
 	Image     string
 	// Deadline is every pod's activeDeadlineSeconds.
 	Deadline time.Duration
-	Now      func() time.Time
+	// NodeTimeout bounds the work on one node (for a followed log, until it streams); 0: none.
+	NodeTimeout time.Duration
+	Now         func() time.Time
 
 	mu   sync.Mutex
 	live map[string]bool
@@ -95,6 +97,14 @@ func (p *Pods) Create(ctx context.Context, node string, args []string, mounts []
 	p.live[created.Name] = true
 	p.mu.Unlock()
 	return created.Name, nil
+}
+
+// nodeContext bounds the work on one node by NodeTimeout.
+func (p *Pods) nodeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if p.NodeTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, p.NodeTimeout)
 }
 
 // Delete removes one debug pod now.

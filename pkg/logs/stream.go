@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -76,20 +78,60 @@ func Run(ctx context.Context, pods *Pods, r Request, out *Printer) error {
 	hb, stop := context.WithCancel(ctx)
 	defer stop()
 	go pods.Heartbeat(hb)
-	g, gctx := errgroup.WithContext(ctx)
+	var g errgroup.Group
 	g.SetLimit(max(r.Parallel, 1))
+	var mu sync.Mutex
+	var failed []string
+	var first error
 	for _, node := range r.Nodes {
-		g.Go(func() error { return readNode(gctx, pods, r, node, out) })
+		g.Go(func() error {
+			err := readNode(ctx, pods, r, node, out)
+			if err == nil || ctx.Err() != nil {
+				return nil
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("no answer within %s (--node-timeout)", pods.NodeTimeout)
+			}
+			out.Note(node, "did not answer: "+err.Error())
+			mu.Lock()
+			defer mu.Unlock()
+			failed = append(failed, node)
+			if first == nil {
+				first = fmt.Errorf("node %s: %w", node, err)
+			}
+			return nil
+		})
 	}
-	err := g.Wait()
-	if ctx.Err() != nil {
+	_ = g.Wait()
+	switch {
+	case ctx.Err() != nil:
 		return nil // interrupted: cleanup is deferred, the interruption is not an error
+	case len(failed) == 1 && len(r.Nodes) == 1:
+		return first
+	case len(failed) > 0:
+		sort.Strings(failed)
+		return fmt.Errorf("%d of %d nodes did not answer (%s); the lines above are from the others, and each \"# node/NAME: did not answer\" line says why", len(failed), len(r.Nodes), listSome(failed, 5))
 	}
-	return err
+	return nil
 }
 
+// listSome joins up to n names and says how many more there are.
+func listSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}
+
+// readNode reads one node's logs; pods.NodeTimeout bounds it (with Follow, until the stream
+// starts).
 func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Printer) error {
-	paths, err := discover(ctx, pods, node, r.ConfDir)
+	setup, cancel := pods.nodeContext(ctx)
+	defer cancel()
+	if !r.Follow {
+		ctx = setup
+	}
+	paths, err := discover(setup, pods, node, r.ConfDir)
 	if err != nil {
 		return err
 	}
@@ -127,13 +169,13 @@ func readNode(ctx context.Context, pods *Pods, r Request, node string, out *Prin
 			args = append(args[:2], append([]string{"--match=" + m}, args[2:]...)...)
 		}
 	}
-	name, err := pods.Create(ctx, node, args, mounts)
+	name, err := pods.Create(setup, node, args, mounts)
 	if err != nil {
 		return err
 	}
 	defer pods.Delete(ctx, name)
 	faultpoint.Wait(ctx, faultpoint.LogsTailPod)
-	if _, err := pods.WaitStarted(ctx, name); err != nil {
+	if _, err := pods.WaitStarted(setup, name); err != nil {
 		return err
 	}
 	faultpoint.Wait(ctx, faultpoint.LogsStreaming)

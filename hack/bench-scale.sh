@@ -25,7 +25,14 @@ export KUBECONFIG=$dir/kubeconfig
 bench=$dir/bench
 (cd "$root" && go build -o "$bench" ./hack/bench && go build -o "$dir/kubectl-multinet" ./cmd/kubectl-multinet)
 if ! pgrep -f "$kwok .*--kubeconfig $KUBECONFIG" >/dev/null; then
-  setsid "$kwok" --kubeconfig "$KUBECONFIG" --manage-all-nodes=false \
+  # kwok's own "fast" stages, read from its module: nodes become Ready and keep a lease, pods run,
+  # and deleted pods go.
+  stages=$(cd "$root/hack/testbin/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
+  config=()
+  for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    config+=(--config "$stages/$f.yaml")
+  done
+  setsid "$kwok" --kubeconfig "$KUBECONFIG" "${config[@]}" --manage-all-nodes=false --node-lease-duration-seconds 40 \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr 10.128.0.0/10 --node-ip 10.0.0.1 \
     > "$dir/logs/kwok.log" 2>&1 < /dev/null &
   echo $! > "$dir/kwok.pid" # hack/cluster.sh down stops every DIR/*.pid
@@ -34,11 +41,12 @@ mem() { # mem NAME: resident and peak memory of a control-plane process
   local pid; pid=$(cat "$dir/$1.pid")
   awk '/VmRSS|VmHWM/ {printf "%s %.0f MB ", $1, $2/1024}' "/proc/$pid/status"
 }
-have=$("$testbin/kubectl" get pods -A --no-headers 2>/dev/null | wc -l)
+have=$(cat "$dir/seeded" 2>/dev/null || echo 0) # pods seeded with everything around them
 for n in $steps; do
   if [ "$have" -lt "$n" ]; then
     "$bench" scale-seed -from "$have" -to "$n" -nodes "$nodes"
     have=$n
+    echo "$have" > "$dir/seeded"
   fi
   log "waiting for kwok to run the $n pods"
   for _ in $(seq 600); do
@@ -59,6 +67,19 @@ for n in $steps; do
   echo
   echo "kube-apiserver: $(mem kube-apiserver); etcd: $(mem etcd)"
 done
+# logs --all-nodes over every kwok node: kwok runs the debug pods but no kubelet serves their logs,
+# so this measures the fan-out, the per-node timeout, the summary of silent nodes and the cleanup.
+echo
+echo "### logs --all-nodes on $nodes kwok nodes (--parallel 100 --node-timeout 10s)"
+echo
+t0=$(date +%s.%N)
+code=0
+"$dir/kubectl-multinet" logs --all-nodes --parallel 100 --node-timeout 10s --image docker.io/multinet/multinet-cni:bench \
+  --cni-conf-dir /etc/cni/net.d > "$dir/logs-all.txt" 2> "$dir/logs-all.err" || code=$?
+t1=$(date +%s.%N)
+echo "finished in $(awk "BEGIN {printf \"%.1f\", $t1 - $t0}") s, exit $code; $(grep -c 'did not answer' "$dir/logs-all.txt") nodes listed as silent; \
+$("$testbin/kubectl" get pods -n kube-system -l app.kubernetes.io/component=logs --no-headers 2>/dev/null | wc -l) debug pods left; stderr: $(head -c 300 "$dir/logs-all.err")"
+
 # multinet-ipam among those allocations (through its node agent, as installed): sequential ADDs on
 # a new /16, then on a /20 at 90 % use; then ipam usage and ipam gc over all of them.
 (cd "$root" && CGO_ENABLED=0 go build -trimpath -o "$dir/multinet-ipam" ./cmd/multinet-cni)

@@ -29,6 +29,9 @@ const (
 	scaleNamespaces = 50
 	scaleNADsPer    = 40
 	scalePools      = 500
+	// scaleIf is the interface of the IPPool and IPAllocation entries: the pods exist (the first
+	// 10,000 for the pools) but report nothing on it, so doctor sees no leak and no stale entry.
+	scaleIf = "net9"
 )
 
 func scaleNS(i int) string { return fmt.Sprintf("scale-%02d", i%scaleNamespaces) }
@@ -176,7 +179,7 @@ func scaleSeedCmd(args []string) error {
 		net := i % scalePools
 		return store.Create(ctx(), &ipam.Allocation{Network: fmt.Sprintf("pool-%03d", net), Range: fmt.Sprintf("10.%d.0.0/16", 128+net%128),
 			IP: fmt.Sprintf("10.%d.%d.%d", 128+net%128, i/scalePools>>8&255, i/scalePools&255), ContainerID: fmt.Sprintf("%064x", i),
-			PodRef: scaleNS(i) + "/" + fmt.Sprintf("app-%06d", i), IfName: "net1", Node: fmt.Sprintf("kwok-node-%04d", i%*nodes)})
+			PodRef: scaleNS(i) + "/" + fmt.Sprintf("app-%06d", i), IfName: scaleIf, Node: fmt.Sprintf("kwok-node-%04d", i%*nodes)})
 	})
 	if err != nil {
 		return fmt.Errorf("ipallocations: %w", err)
@@ -252,7 +255,9 @@ func scaleBase(cs kubernetes.Interface, dyn dynamic.Interface, nodes, workers in
 	}
 	_, err = parallel(0, scaleNamespaces*scaleNADsPer, workers, func(k int) error {
 		ns, name := scaleNS(k), fmt.Sprintf("net-%02d", k/scaleNamespaces)
-		config := fmt.Sprintf(`{"cniVersion":"1.0.0","name":%q,"type":"macvlan","master":"eth1","mode":"bridge","ipam":{"type":"whereabouts","range":"172.16.0.0/12","network_name":%q}}`, name, name)
+		// One L2 data network under 40 NAD names (one network_name), as clusters that split a
+		// segment by team do; the pods' addresses are in its range.
+		config := fmt.Sprintf(`{"cniVersion":"1.0.0","name":%q,"type":"macvlan","master":"eth1","mode":"bridge","ipam":{"type":"whereabouts","range":"172.0.0.0/8","network_name":"data"}}`, name)
 		_, err := dyn.Resource(gvr.NADs).Namespace(ns).Create(ctx(), &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
 			"metadata": map[string]any{"name": name, "namespace": ns}, "spec": map[string]any{"config": config}}}, metav1.CreateOptions{})
@@ -265,7 +270,7 @@ func scaleBase(cs kubernetes.Interface, dyn dynamic.Interface, nodes, workers in
 		allocs := map[string]any{}
 		for a := 1; a <= 20; a++ {
 			i := p*20 + a
-			allocs[fmt.Sprint(a)] = map[string]any{"id": fmt.Sprintf("%064x", i), "podref": fmt.Sprintf("%s/app-%06d", scaleNS(i), i), "ifname": "net1"}
+			allocs[fmt.Sprint(a)] = map[string]any{"id": fmt.Sprintf("%064x", i), "podref": fmt.Sprintf("%s/app-%06d", scaleNS(i), i), "ifname": scaleIf}
 		}
 		_, err := dyn.Resource(gvr.IPPools).Namespace("kube-system").Create(ctx(), &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "whereabouts.cni.cncf.io/v1alpha1", "kind": "IPPool",
@@ -311,7 +316,7 @@ func scaleFillCmd(args []string) error {
 		a := first + 1 + uint32(i)
 		ip := netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
 		return store.Create(ctx(), &ipam.Allocation{Network: *network, Range: prefix.String(), IP: ip.String(), ContainerID: fmt.Sprintf("fill%060x", i),
-			PodRef: scaleNS(i) + "/" + fmt.Sprintf("app-%06d", i), IfName: "net2"})
+			PodRef: scaleNS(i) + "/" + fmt.Sprintf("app-%06d", i), IfName: scaleIf})
 	})
 	if err != nil {
 		return err

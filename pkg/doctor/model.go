@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 
 	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
@@ -23,6 +24,9 @@ import (
 // Model is everything the checks read, built once from the cluster or a dump.
 type Model struct {
 	have map[Input]bool
+	// poolCache is pools(), built once.
+	poolsOnce sync.Once
+	poolCache []pool
 	// Notes say what could not be read and why (forbidden, not served ...).
 	Notes []string
 

@@ -102,32 +102,51 @@ func checkRanges(m *Model, r *Reporter) {
 // whereaboutsLike are the cluster-wide IPAMs whose pools overlap across NADs.
 var whereaboutsLike = map[string]bool{"whereabouts": true, "multinet-ipam": true}
 
+// checkOverlap reports, on the first NAD of each overlapping pair, one finding a range that lists
+// the later NADs it overlaps (a few by name), so n NADs over one range make n findings, not n².
 func checkOverlap(m *Model, r *Reporter) {
 	for i, a := range m.NADs {
 		ia := a.Config.IPAM
 		if ia == nil || !whereaboutsLike[ia.Type] {
 			continue
 		}
-		for _, b := range m.NADs[i+1:] {
-			ib := b.Config.IPAM
-			if ib == nil || !whereaboutsLike[ib.Type] {
-				continue
-			}
-			// With one network_name and overlapping ranges enabled, reservations are shared.
-			if ia.NetworkName == ib.NetworkName && ia.Overlapping() && ib.Overlapping() {
-				continue
-			}
-			for _, ra := range ia.Pools {
+		for _, ra := range ia.Pools {
+			var others []string
+			for _, b := range m.NADs[i+1:] {
+				ib := b.Config.IPAM
+				if ib == nil || !whereaboutsLike[ib.Type] {
+					continue
+				}
+				// With one network_name and overlapping ranges enabled, reservations are shared.
+				if ia.NetworkName == ib.NetworkName && ia.Overlapping() && ib.Overlapping() {
+					continue
+				}
 				for _, rb := range ib.Pools {
-					if !ra.Prefix.Overlaps(rb.Prefix) {
-						continue
+					if ra.Prefix.Overlaps(rb.Prefix) {
+						others = append(others, fmt.Sprintf("%s/%s (%s)", b.Namespace, b.Name, rb.Prefix))
+						break
 					}
-					r.Report(nadObject(a), fmt.Sprintf("give both NADs the same network_name if they are one network, or make the ranges disjoint (other NAD: %s/%s)", b.Namespace, b.Name),
-						"range %s overlaps %s of %s/%s with a different network_name; both can hand out the same address", ra.Prefix, rb.Prefix, b.Namespace, b.Name)
 				}
 			}
+			if len(others) == 0 {
+				continue
+			}
+			what := "the range of " + others[0]
+			if len(others) > 1 {
+				what = fmt.Sprintf("the ranges of %d NADs: %s", len(others), someOf(others, 3))
+			}
+			r.Report(nadObject(a), "give the NADs that are one network the same network_name, or make the ranges disjoint",
+				"range %s overlaps %s, with a different network_name; they can hand out the same address", ra.Prefix, what)
 		}
 	}
+}
+
+// someOf joins the first n items and says how many more there are.
+func someOf(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 func checkNodeSelector(m *Model, r *Reporter) {

@@ -64,6 +64,13 @@ func (p pool) used() uint64 { return uint64(len(p.slots)) }
 
 // pools resolves every pool of the model; pools whose range does not parse are skipped.
 func (m *Model) pools() []pool {
+	m.poolsOnce.Do(func() { m.poolCache = m.buildPools() })
+	return m.poolCache
+}
+
+// buildPools is pools, built once a run: callers only read it.
+func (m *Model) buildPools() []pool {
+	capacity := m.capacities()
 	var out []pool
 	for _, p := range m.Pools {
 		r, err := iprange.Parse(p.Spec.Range)
@@ -72,7 +79,7 @@ func (m *Model) pools() []pool {
 		}
 		obj := Object{Kind: "IPPool", Namespace: p.Namespace, Name: p.Name}
 		key := "whereabouts:" + p.Name
-		pl := pool{object: obj, key: key, prefix: r.Prefix, capacity: m.capacityOf(key, r), gcHint: "kubectl multinet ipam gc releases it (or wait for whereabouts' reconciler)"}
+		pl := pool{object: obj, key: key, prefix: r.Prefix, capacity: capacityOf(capacity, key, r), gcHint: "kubectl multinet ipam gc releases it (or wait for whereabouts' reconciler)"}
 		offsets := make([]string, 0, len(p.Spec.Allocations))
 		for off := range p.Spec.Allocations {
 			offsets = append(offsets, off)
@@ -86,11 +93,11 @@ func (m *Model) pools() []pool {
 		}
 		out = append(out, pl)
 	}
-	return append(out, m.multinetPools()...)
+	return append(out, m.multinetPools(capacity)...)
 }
 
 // multinetPools groups multinet-ipam's IPAllocations by network and range.
-func (m *Model) multinetPools() []pool {
+func (m *Model) multinetPools(capacity map[string]uint64) []pool {
 	byKey := map[string]*pool{}
 	var keys []string
 	for _, a := range m.Allocations {
@@ -102,7 +109,7 @@ func (m *Model) multinetPools() []pool {
 		key := multinetKey(a.Spec.Network, r.Prefix)
 		pl := byKey[key]
 		if pl == nil {
-			pl = &pool{object: m.multinetPoolObject(a.Spec.Network, r.Prefix), key: key, prefix: r.Prefix, capacity: m.capacityOf(key, r),
+			pl = &pool{object: m.multinetPoolObject(a.Spec.Network, r.Prefix), key: key, prefix: r.Prefix, capacity: capacityOf(capacity, key, r),
 				gcHint: "kubectl multinet ipam gc releases it (the runtime's CNI GC does too)"}
 			byKey[key] = pl
 			keys = append(keys, key)
@@ -155,18 +162,30 @@ func multinetKey(network string, prefix netip.Prefix) string {
 	return "multinet:" + network + "|" + prefix.Masked().String()
 }
 
-// capacityOf is what the pool key names can hand out: the pool a NAD declares for it (its bounds
-// and exclusions), else the whole range.
-func (m *Model) capacityOf(key string, r iprange.Range) uint64 {
+// capacities maps each pool key a NAD declares to what that pool can hand out (its bounds and
+// exclusions); the first NAD to declare a key wins.
+func (m *Model) capacities() map[string]uint64 {
+	out := map[string]uint64{}
 	for _, n := range m.NADs {
 		if n.Config.IPAM == nil {
 			continue
 		}
 		for _, pl := range n.Config.IPAM.Pools {
-			if poolKey(n.Config.IPAM, pl) == key {
-				return pl.Capacity()
+			if k := poolKey(n.Config.IPAM, pl); k != "" {
+				if _, seen := out[k]; !seen {
+					out[k] = pl.Capacity()
+				}
 			}
 		}
+	}
+	return out
+}
+
+// capacityOf is what the pool key names can hand out: what a NAD declares for it, else the whole
+// range.
+func capacityOf(capacities map[string]uint64, key string, r iprange.Range) uint64 {
+	if c, ok := capacities[key]; ok {
+		return c
 	}
 	return r.Size()
 }

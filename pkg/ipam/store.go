@@ -138,8 +138,12 @@ func mapErr(err error) error {
 	return err
 }
 
-// Create stores a new allocation; errExists when the address is taken.
+// Create stores a new allocation (named for its network and address when Name is unset);
+// errExists when the address is taken.
 func (k *Kube) Create(ctx context.Context, a *Allocation) error {
+	if a.Name == "" {
+		a.Name = objectName(a.Network, a.IP)
+	}
 	u, err := k.res().Create(ctx, a.object(), metav1.CreateOptions{})
 	if err == nil {
 		a.UID, a.ResourceVersion = u.GetUID(), u.GetResourceVersion()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	authv1 "k8s.io/api/authorization/v1"
@@ -158,6 +159,23 @@ type Applied struct {
 	Result string
 }
 
+// goneTimeout bounds the wait for an object that is being deleted.
+const goneTimeout = 2 * time.Minute
+
+// waitGone waits until object name of ri is deleted.
+func waitGone(ctx context.Context, ri dynamic.ResourceInterface, name string, timeout time.Duration, ref string) error {
+	return poll(ctx, timeout, func() (bool, error) {
+		_, err := ri.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("get %s: %w", ref, err)
+		}
+		return false, nil
+	}, ref+" to finish deleting")
+}
+
 // Apply server-side applies objs in order as FieldManager, taking over conflicting fields (these
 // objects are ours). dryRun asks the server to validate without persisting.
 func (c Client) Apply(ctx context.Context, objs []*unstructured.Unstructured, dryRun bool) ([]Applied, error) {
@@ -170,6 +188,11 @@ func (c Client) Apply(ctx context.Context, objs []*unstructured.Unstructured, dr
 		ref := Ref(o)
 		before := ""
 		switch cur, err := ri.Get(ctx, o.GetName(), metav1.GetOptions{}); {
+		case err == nil && cur.GetDeletionTimestamp() != nil && !dryRun:
+			// Still being deleted (an uninstall moments ago): what is applied now would go with it.
+			if err := waitGone(ctx, ri, o.GetName(), goneTimeout, ref); err != nil {
+				return out, err
+			}
 		case err == nil:
 			before = cur.GetResourceVersion()
 		case !apierrors.IsNotFound(err):

@@ -274,6 +274,14 @@ func (c Client) deleteAllocCRD(ctx context.Context, objs []*unstructured.Unstruc
 		if err := c.delete(ctx, obj, o.Out); err != nil {
 			return err
 		}
+		// Wait for it to go, so an install right after creates it anew instead of watching it vanish.
+		ri, err := c.objects(obj)
+		if err != nil {
+			return err
+		}
+		if err := waitGone(ctx, ri, obj.GetName(), o.Timeout, Ref(obj)); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(o.Out, "customresourcedefinition %s kept: it belongs to Multus\n", NADCRD)
 	return nil

@@ -99,8 +99,9 @@ func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocati
 			return al, err
 		}
 	}
-	// Collisions all along: read the network once and take a free address.
-	existing, err := a.Store.List(ctx, network, "")
+	// Collisions all along: read the network once (from the watch cache: a stale entry only costs
+	// a failed Create) and take a free address.
+	existing, err := a.Store.ListCached(ctx, network)
 	if err != nil {
 		return nil, fmt.Errorf("list allocations of %s: %w", network, err)
 	}

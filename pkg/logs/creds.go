@@ -74,6 +74,9 @@ func forNodes(ctx context.Context, pods *Pods, nodes []string, parallel int, wha
 	hb, stop := context.WithCancel(ctx)
 	defer stop()
 	go pods.Heartbeat(hb)
+	if err := pods.watch(hb); err != nil {
+		return append(notes, err.Error())
+	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(parallel, 1))

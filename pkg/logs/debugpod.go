@@ -6,7 +6,6 @@ import (
 	"path"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -41,8 +40,9 @@ type Pods struct {
 	NodeTimeout time.Duration
 	Now         func() time.Time
 
-	mu   sync.Mutex
-	live map[string]bool
+	mu      sync.Mutex
+	live    map[string]bool
+	watched *podWatch
 }
 
 // mount is one read-only hostPath directory of a debug pod.
@@ -173,25 +173,18 @@ func (p *Pods) Reap(ctx context.Context) (int, error) {
 
 // WaitStarted waits until the pod has left Pending; it returns its phase.
 func (p *Pods) WaitStarted(ctx context.Context, name string) (corev1.PodPhase, error) {
-	for {
-		pod, err := p.Client.CoreV1().Pods(p.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return "", fmt.Errorf("get debug pod %s/%s: %w", p.Namespace, name, err)
+	var phase corev1.PodPhase
+	err := p.waitFor(ctx, name, func(pod *corev1.Pod) (bool, error) {
+		if pod == nil {
+			return false, nil
 		}
-		if pod.Status.Phase != corev1.PodPending {
-			return pod.Status.Phase, nil
+		if why := cannotStart(pod); why != "" {
+			return false, fmt.Errorf("debug pod %s/%s cannot start: %s; check --image", p.Namespace, name, why)
 		}
-		for _, s := range pod.Status.ContainerStatuses {
-			if w := s.State.Waiting; w != nil && (strings.Contains(w.Reason, "Err") || strings.Contains(w.Reason, "BackOff")) {
-				return "", fmt.Errorf("debug pod %s/%s cannot start: %s: %s; check --image", p.Namespace, name, w.Reason, w.Message)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		phase = pod.Status.Phase
+		return phase != corev1.PodPending, nil
+	})
+	return phase, err
 }
 
 // Output runs a debug pod to completion on node and returns what it printed; the pod is deleted.
@@ -202,19 +195,17 @@ func (p *Pods) Output(ctx context.Context, node string, args []string, mounts []
 	}
 	defer p.Delete(ctx, name)
 	faultpoint.Wait(ctx, faultpoint.LogsDiscoveryPod)
-	for {
-		phase, err := p.WaitStarted(ctx, name)
-		if err != nil {
-			return nil, err
+	err = p.waitFor(ctx, name, func(pod *corev1.Pod) (bool, error) {
+		if pod == nil {
+			return false, nil
 		}
-		if phase == corev1.PodSucceeded || phase == corev1.PodFailed {
-			break
+		if why := cannotStart(pod); why != "" {
+			return false, fmt.Errorf("debug pod %s/%s cannot start: %s; check --image", p.Namespace, name, why)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+		return pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	data, err := p.Client.CoreV1().Pods(p.Namespace).GetLogs(name, &corev1.PodLogOptions{}).DoRaw(ctx)
 	if err != nil {

@@ -78,6 +78,9 @@ func Run(ctx context.Context, pods *Pods, r Request, out *Printer) error {
 	hb, stop := context.WithCancel(ctx)
 	defer stop()
 	go pods.Heartbeat(hb)
+	if err := pods.watch(hb); err != nil {
+		return err
+	}
 	var g errgroup.Group
 	g.SetLimit(max(r.Parallel, 1))
 	var mu sync.Mutex

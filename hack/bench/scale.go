@@ -227,7 +227,7 @@ func sandboxEvent(cs kubernetes.Interface, i, nodes int) error {
 		ObjectMeta:     metav1.ObjectMeta{Name: name + ".sandbox", Namespace: ns},
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: name, APIVersion: "v1"},
 		Reason:         "FailedCreatePodSandBox", Type: corev1.EventTypeWarning, Count: 3, FirstTimestamp: now, LastTimestamp: now,
-		Source: corev1.EventSource{Component: "kubelet", Host: fmt.Sprintf("kwok-node-%04d", i%nodes)},
+		Source:  corev1.EventSource{Component: "kubelet", Host: fmt.Sprintf("kwok-node-%04d", i%nodes)},
 		Message: fmt.Sprintf(`Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "%064x": plugin type="multus-shim" name="multus-cni-network" failed (add): CmdAdd (shim): CNI request failed with status 400: '[%s/%s:%s]: error adding container to network "%s": error at storage engine: Could not allocate IP in range: ip: 172.16.0.1 / - 172.31.255.254 / range: 172.16.0.0/12 / excludeRanges: []'`, i, ns, name, scaleNetworks(i)[0], scaleNetworks(i)[0]),
 	}, metav1.CreateOptions{})
 	return err

@@ -22,7 +22,10 @@ ns=bench-conn
 "${k[@]}" create namespace "$ns" >/dev/null
 {
   for net in 1 2; do
-    conf='{"cniVersion":"1.0.0","name":"n'$net'","type":"multinet-macvlan","master":"'$MULTINET_NODE_MASTER'","mode":"bridge","mtu":1400,"ipam":{"type":"multinet-ipam","range":"172.30.4'$net'.0/24","configuration_path":"'$MULTINET_NODE_CNI_CONF_DIR/multinet.d/multinet-ipam.conf'"}}'
+    # Each network on its own segment (lab1, lab0): two interfaces of a pod on one segment answer
+    # ARP for each other (ARP flux), and check connectivity reports those pairs as failed.
+    master=$MULTINET_NODE_MASTER; [ "$net" = 2 ] && master=lab0
+    conf='{"cniVersion":"1.0.0","name":"n'$net'","type":"multinet-macvlan","master":"'$master'","mode":"bridge","mtu":1400,"ipam":{"type":"multinet-ipam","range":"172.30.4'$net'.0/24","configuration_path":"'$MULTINET_NODE_CNI_CONF_DIR/multinet.d/multinet-ipam.conf'"}}'
     printf -- "---\napiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n%d, namespace: %s}\nspec:\n  config: '%s'\n" "$net" "$ns" "$conf"
   done
   for i in $(seq "$pods"); do

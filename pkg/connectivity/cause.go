@@ -34,6 +34,10 @@ func Cause(p Plan, from, to Member, r netsnap.PingResult) string {
 	case r.MAC == "" && (r.NeighborState == "FAILED" || r.NeighborState == "INCOMPLETE" || r.NeighborState == "NONE"):
 		return fmt.Sprintf("no ARP reply for %s: it is not on this segment (another VLAN, or the nodes' masters are not bridged), or its interface is down", to.IP)
 	}
+	if r.MAC != "" && to.MAC != "" && !strings.EqualFold(r.MAC, to.MAC) {
+		return fmt.Sprintf("ARP flux: %s was answered with %s, not with the MAC of %s's %s (%s): that pod has more than one interface on this L2 segment and answers ARP on each, so frames reach the wrong interface and are dropped (reverse-path filter); give each network its own segment (master or VLAN), or set arp_ignore=1 and arp_announce=2 in the pod",
+			to.IP, r.MAC, to.Key(), to.Interface, to.MAC)
+	}
 	what := "ICMP"
 	if p.Protocol == ProtocolUDP {
 		what = "UDP to the echo server"

@@ -104,6 +104,10 @@ func TestCause(t *testing.T) {
 		{"no ARP", Network{Type: "macvlan", Mode: "bridge"}, a1, a2, none, "no ARP reply for 172.30.0.2"},
 		{"ARP but no echo", Network{Type: "macvlan", Mode: "bridge"}, a1, a2, netsnap.PingResult{Sent: 3, MAC: "02:00:00:00:00:02", NeighborState: "REACHABLE"}, "drops ICMP"},
 		{"probe error", Network{}, a1, a2, netsnap.PingResult{Error: "not permitted: pinging needs CAP_NET_RAW"}, "CAP_NET_RAW"},
+		{"ARP answered by the peer's other interface", Network{Type: "macvlan", Mode: "bridge"}, a1, withMAC(a2, "02:00:00:00:00:02"),
+			netsnap.PingResult{Sent: 3, MAC: "02:00:00:00:99:99", NeighborState: "REACHABLE"}, "ARP flux: 172.30.0.2 was answered with 02:00:00:00:99:99"},
+		{"ARP answered by the right interface", Network{Type: "macvlan", Mode: "bridge"}, a1, withMAC(a2, "02:00:00:00:00:02"),
+			netsnap.PingResult{Sent: 3, MAC: "02:00:00:00:00:02", NeighborState: "REACHABLE"}, "drops ICMP"},
 	}
 	for _, tc := range cases {
 		got := Cause(Plan{Network: tc.n, Protocol: ProtocolICMP}, tc.from, tc.to, tc.r)
@@ -116,6 +120,8 @@ func TestCause(t *testing.T) {
 		t.Errorf("UDP, ARP but no echo: %q, want it to name UDP", got)
 	}
 }
+
+func withMAC(m Member, mac string) Member { m.MAC = mac; return m }
 
 // execer answers as multinet-cni would on a macvlan private network: pods on one node never reach
 // each other. It records the calls.

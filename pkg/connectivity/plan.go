@@ -21,6 +21,8 @@ type Member struct {
 	IP        string `json:"ip"`
 	// Network is the member's NAD (ns/name), which differs between members of a segment.
 	Network string `json:"network"`
+	// MAC is the interface's address as network-status reports it ("" when it does not).
+	MAC string `json:"mac,omitempty"`
 }
 
 // Key is namespace/pod.
@@ -90,7 +92,7 @@ func MakePlans(pods []inspect.Pod, networks map[string]Network, want map[string]
 			if g, ok := group[key]; ok {
 				key = g
 			}
-			byNet[key] = append(byNet[key], Member{Namespace: p.Namespace, Pod: p.Name, Node: p.Node, Interface: in.Interface, IP: ip, Network: in.Network})
+			byNet[key] = append(byNet[key], Member{Namespace: p.Namespace, Pod: p.Name, Node: p.Node, Interface: in.Interface, IP: ip, Network: in.Network, MAC: in.MAC})
 		}
 	}
 	keys := make([]string, 0, len(byNet))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
 )
 
 // TestFaults injects the faults of docs/reliability.md into the lab while pods attach, and checks
@@ -89,7 +90,7 @@ func (lab node) underFault(t *testing.T, ns, cidr string, n int, fault func(t *t
 	lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pods", "--all", "--timeout", "600s")
 	ready := time.Since(start)
 	seen := lab.uniqueNet1(t, ns, pods, strings.TrimSuffix(cidr, "0/24"))
-	errs := lab.ipamErrors(t, ns)
+	errs, direct := lab.ipamLog(t, ns)
 	for _, e := range errs {
 		if strings.Contains(e, "panic") || strings.Contains(e, "goroutine ") {
 			t.Errorf("an ADD crashed instead of failing with an error: %s", e)
@@ -100,8 +101,8 @@ func (lab node) underFault(t *testing.T, ns, cidr string, n int, fault func(t *t
 	if len(left) > 0 {
 		t.Errorf("allocations left after every pod of %s is gone: %v", ns, left)
 	}
-	t.Logf("RESULT %s: %d pods, fault at %d allocated; all Ready %s after create; %d unique addresses; %d IPAM errors %q; %d allocations left",
-		ns, n, at, ready.Round(time.Second), len(seen), len(errs), distinct(errs), len(left))
+	t.Logf("RESULT %s: %d pods, fault at %d allocated; all Ready %s after create; %d unique addresses; %d IPAM errors %q; %d ADDs by the plugin itself (agent fallback); %d allocations left",
+		ns, n, at, ready.Round(time.Second), len(seen), len(errs), distinct(errs), direct, len(left))
 }
 
 // allocations lists "podRef ip" of the IPAllocations of namespace ns's pods.
@@ -117,10 +118,10 @@ func (lab node) allocations(t *testing.T, ns string) []string {
 	return ours
 }
 
-// ipamErrors returns the errors multinet-ipam logged on any node for ADDs of namespace ns's pods.
-func (lab node) ipamErrors(t *testing.T, ns string) []string {
+// ipamLog returns the errors multinet-ipam logged on any node for ADDs of namespace ns's pods, and
+// how many of those ADDs the plugin made itself (via=direct: the agent did not answer).
+func (lab node) ipamLog(t *testing.T, ns string) (errs []string, direct int) {
 	t.Helper()
-	var errs []string
 	for _, n := range lab.nodes {
 		data, err := os.ReadFile(lab.nodeFile(n, "/var/log/multinet-ipam.log"))
 		if err != nil {
@@ -131,10 +132,13 @@ func (lab node) ipamErrors(t *testing.T, ns string) []string {
 				if _, e, ok := strings.Cut(l, " error: "); ok {
 					errs = append(errs, e)
 				}
+				if strings.Contains(l, " via=direct ") {
+					direct++
+				}
 			}
 		}
 	}
-	return errs
+	return errs, direct
 }
 
 // distinct returns each error once, cut to its first 120 bytes.
@@ -218,7 +222,7 @@ func running(pid int) bool {
 // agentRestarts sums the restart counts of the node agents' containers.
 func (lab node) agentRestarts(t *testing.T) int {
 	t.Helper()
-	out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/name=multinet", "-o",
+	out := lab.kubectl(t, "", "get", "pods", "-A", "-l", "app.kubernetes.io/name=multinet,app.kubernetes.io/component=cni", "-o",
 		`jsonpath={range .items[*]}{range .status.containerStatuses[?(@.name=="agent")]}{.restartCount}{" "}{end}{end}`)
 	sum := 0
 	for _, f := range strings.Fields(out) {
@@ -232,8 +236,8 @@ func (lab node) agentRestarts(t *testing.T) int {
 // that their agents, not the plugins' fallback, allocated.
 func (lab node) servedByAgent(t *testing.T, ns string) {
 	t.Helper()
-	lab.kubectl(t, "", "rollout", "status", "-n", "kube-system", "daemonset/multinet", "--timeout", "120s")
-	lab.kubectl(t, "", "wait", "-n", "kube-system", "--for", "condition=Ready", "pods", "-l", "app.kubernetes.io/name=multinet", "--timeout", "120s")
+	lab.kubectl(t, "", "rollout", "status", "-n", install.Namespace, "daemonset/"+install.DaemonSetName, "--timeout", "120s")
+	lab.kubectl(t, "", "wait", "-n", "kube-system", "--for", "condition=Ready", "pods", "-l", "app.kubernetes.io/name=multinet,app.kubernetes.io/component=cni", "--timeout", "120s")
 	var m strings.Builder
 	for i, n := range lab.nodes {
 		m.WriteString(lab.podOn(n, ns, fmt.Sprintf("again%d", i), "f"))
@@ -269,9 +273,9 @@ func lastADD(log, ref string) string {
 func (lab node) installUpgradeUninstall(t *testing.T) {
 	ns := "fault-install"
 	lab.namespace(t, ns)
-	gen := lab.kubectl(t, "", "get", "daemonset", "-n", "kube-system", "multinet", "-o", "jsonpath={.metadata.generation}")
+	gen := lab.kubectl(t, "", "get", "daemonset", "-n", install.Namespace, install.DaemonSetName, "-o", "jsonpath={.metadata.generation}")
 	lab.install(t) // a second install over TestFaults' own: a no-op
-	if again := lab.kubectl(t, "", "get", "daemonset", "-n", "kube-system", "multinet", "-o", "jsonpath={.metadata.generation}"); again != gen {
+	if again := lab.kubectl(t, "", "get", "daemonset", "-n", install.Namespace, install.DaemonSetName, "-o", "jsonpath={.metadata.generation}"); again != gen {
 		t.Errorf("a second install of the same version changed the DaemonSet (generation %s → %s)", gen, again)
 	}
 	lab.kubectl(t, lab.nad(ns, "f", lab.master, "172.30.43.0/24")+lab.podOn(lab.nodes[0], ns, "keep0", "f")+lab.podOn(lab.nodes[1], ns, "keep1", "f"), "apply", "-f", "-")
@@ -294,7 +298,7 @@ func (lab node) installUpgradeUninstall(t *testing.T) {
 		t.Fatalf("install --image %s: exit %d:\n%s%s", next, r.code, r.out, r.err)
 	}
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		out := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-l", "app.kubernetes.io/name=multinet", "-o",
+		out := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-l", "app.kubernetes.io/name=multinet,app.kubernetes.io/component=cni", "-o",
 			`jsonpath={range .items[*]}{.spec.nodeName} {.status.initContainerStatuses[*].state.waiting.reason} {.status.containerStatuses[*].state.waiting.reason}{"\n"}{end}`)
 		if strings.Contains(out, lab.nodes[1]+" ") && (strings.Contains(out, "ErrImagePull") || strings.Contains(out, "ImagePullBackOff")) {
 			break // mid-rollout: node 1 cannot get the new image

@@ -204,7 +204,7 @@ func (o *CheckOptions) networks(ctx context.Context, c *cluster.Clients, pods []
 		}
 		cfg := inspect.ParseConfig(nad.Spec.Config)
 		extra := probe.ParseNADConfig(nad.Spec.Config)
-		n := connectivity.Network{Key: key, Type: cfg.Type, Mode: cfg.Mode, MTU: extra.MTU, HasRoutes: len(extra.Routes) > 0}
+		n := connectivity.Network{Key: key, Type: cfg.Type, Mode: cfg.Mode, Master: cfg.Master, MTU: extra.MTU, HasRoutes: len(extra.Routes) > 0}
 		if cfg.IPAM != nil {
 			for _, p := range cfg.IPAM.Pools {
 				n.Ranges = append(n.Ranges, p.Prefix)

@@ -38,6 +38,14 @@ func Cause(p Plan, from, to Member, r netsnap.PingResult) string {
 		return fmt.Sprintf("ARP flux: %s was answered with %s, not with the MAC of %s's %s (%s): that pod has more than one interface on this L2 segment and answers ARP on each, so frames reach the wrong interface and are dropped (reverse-path filter); give each network its own segment (master or VLAN), or set arp_ignore=1 and arp_announce=2 in the pod",
 			to.IP, r.MAC, to.Key(), to.Interface, to.MAC)
 	}
+	if shared := append(append([]string(nil), from.SharesMaster...), to.SharesMaster...); len(shared) > 0 {
+		owner, ifaces := from, from.SharesMaster
+		if len(ifaces) == 0 {
+			owner, ifaces = to, to.SharesMaster
+		}
+		return fmt.Sprintf("ARP resolves %s to its interface, yet no echo comes back: %s also has %s on master %s, one L2 segment, so a reply can be sent to, or arrive on, the wrong interface and be dropped by the reverse-path filter (ARP flux; often intermittent); give each network its own master or VLAN, or set arp_ignore=1 and arp_announce=2 in the pod",
+			to.IP, owner.Key(), strings.Join(ifaces, ", "), p.Network.Master)
+	}
 	what := "ICMP"
 	if p.Protocol == ProtocolUDP {
 		what = "UDP to the echo server"

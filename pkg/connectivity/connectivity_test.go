@@ -108,6 +108,8 @@ func TestCause(t *testing.T) {
 			netsnap.PingResult{Sent: 3, MAC: "02:00:00:00:99:99", NeighborState: "REACHABLE"}, "ARP flux: 172.30.0.2 was answered with 02:00:00:00:99:99"},
 		{"ARP answered by the right interface", Network{Type: "macvlan", Mode: "bridge"}, a1, withMAC(a2, "02:00:00:00:00:02"),
 			netsnap.PingResult{Sent: 3, MAC: "02:00:00:00:00:02", NeighborState: "REACHABLE"}, "drops ICMP"},
+		{"no echo, the peer has another interface on the master", Network{Type: "macvlan", Mode: "bridge", Master: "lab1"}, a1, sharing(withMAC(a2, "02:00:00:00:00:02"), "net2"),
+			netsnap.PingResult{Sent: 3, MAC: "02:00:00:00:00:02", NeighborState: "REACHABLE"}, "/a2 also has net2 on master lab1"},
 	}
 	for _, tc := range cases {
 		got := Cause(Plan{Network: tc.n, Protocol: ProtocolICMP}, tc.from, tc.to, tc.r)
@@ -122,6 +124,8 @@ func TestCause(t *testing.T) {
 }
 
 func withMAC(m Member, mac string) Member { m.MAC = mac; return m }
+
+func sharing(m Member, ifaces ...string) Member { m.SharesMaster = ifaces; return m }
 
 // execer answers as multinet-cni would on a macvlan private network: pods on one node never reach
 // each other. It records the calls.

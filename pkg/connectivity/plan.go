@@ -23,6 +23,9 @@ type Member struct {
 	Network string `json:"network"`
 	// MAC is the interface's address as network-status reports it ("" when it does not).
 	MAC string `json:"mac,omitempty"`
+	// SharesMaster names the pod's other interfaces whose NADs use the same master: one L2
+	// segment, where the pod answers ARP for each address on every one of them (ARP flux).
+	SharesMaster []string `json:"sharesMaster,omitempty"`
 }
 
 // Key is namespace/pod.
@@ -34,6 +37,8 @@ type Network struct {
 	Type string `json:"type,omitempty"`
 	Mode string `json:"mode,omitempty"`
 	MTU  int    `json:"mtu,omitempty"`
+	// Master is the NAD's master link on the node ("" when it has none).
+	Master string `json:"-"`
 	// Ranges are the IPAM's ranges; HasRoutes says the IPAM adds routes.
 	Ranges    []netip.Prefix `json:"-"`
 	HasRoutes bool           `json:"-"`
@@ -92,7 +97,8 @@ func MakePlans(pods []inspect.Pod, networks map[string]Network, want map[string]
 			if g, ok := group[key]; ok {
 				key = g
 			}
-			byNet[key] = append(byNet[key], Member{Namespace: p.Namespace, Pod: p.Name, Node: p.Node, Interface: in.Interface, IP: ip, Network: in.Network, MAC: in.MAC})
+			byNet[key] = append(byNet[key], Member{Namespace: p.Namespace, Pod: p.Name, Node: p.Node, Interface: in.Interface, IP: ip, Network: in.Network, MAC: in.MAC,
+				SharesMaster: sharesMaster(p, in, networks)})
 		}
 	}
 	keys := make([]string, 0, len(byNet))
@@ -109,6 +115,21 @@ func MakePlans(pods []inspect.Pod, networks map[string]Network, want map[string]
 		n := merge(networks, strings.Split(k, "+"))
 		n.Key = k
 		out = append(out, Plan{Network: n, Members: spread(members, max), Total: len(members), Protocol: ProtocolICMP})
+	}
+	return out
+}
+
+// sharesMaster lists pod's other attached interfaces whose NAD has in's master.
+func sharesMaster(p inspect.Pod, in inspect.Interface, networks map[string]Network) []string {
+	master := networks[in.Network].Master
+	if master == "" {
+		return nil
+	}
+	var out []string
+	for _, o := range p.Interfaces {
+		if o.Interface != in.Interface && o.State == inspect.StateAttached && o.Network != "" && networks[o.Network].Master == master {
+			out = append(out, o.Interface)
+		}
 	}
 	return out
 }

@@ -4,8 +4,8 @@
 # scale data set (hack/bench/scale.go: pods of every network shape, 2,000 NADs, 500 IPPools, one
 # IPAllocation a pod, DRA claims, sandbox-failure events) grown to that count, and one table of
 # wall time and peak RSS (median of RUNS) for:
-#   a raw metadata list, kubectl-multinet status -A -o json (from the watch cache, and with
-#   --consistent-read), doctor -A, graph -A (a summary at this size) and kubectl get pods -A -o json,
+#   a raw metadata list, kubectl-multinet status -A -o json (consistent, and from the watch cache
+#   with --cached-read), doctor -A, graph -A (a summary at this size) and kubectl get pods -A -o json,
 # with kube-apiserver's and etcd's memory. Output is markdown for docs/benchmarks.md. The control
 # plane keeps running; KEEP=0 stops it.
 set -euo pipefail
@@ -60,7 +60,7 @@ for n in $steps; do
   "$bench" measure -runs "$runs" -- \
     "metadata-list=$bench" metadata-list ";;" \
     "kubectl-multinet status -A -o json=$dir/kubectl-multinet" status -A -o json ";;" \
-    "… --consistent-read=$dir/kubectl-multinet" status -A -o json --consistent-read ";;" \
+    "… --cached-read=$dir/kubectl-multinet" status -A -o json --cached-read ";;" \
     "kubectl-multinet doctor -A -o json=$dir/kubectl-multinet" doctor -A -o json --fail-on never ";;" \
     "kubectl-multinet graph -A=$dir/kubectl-multinet" graph -A ";;" \
     "kubectl get pods -A -o json=$testbin/kubectl" get pods -A -o json

@@ -17,8 +17,8 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
 
-// TestListStrategiesAgree checks, against a real apiserver, that the paired metadata+Table list (from
-// the watch cache, or consistent) and the Table-with-metadata fallback return the same pods, across
+// TestListStrategiesAgree checks, against a real apiserver, that the paired metadata+Table list
+// (consistent, or from the watch cache) and the Table-with-metadata fallback return the same pods, across
 // pages, namespaces and selectors.
 func TestListStrategiesAgree(t *testing.T) {
 	testneeds.Need(t, testneeds.Lacks(false, true))
@@ -54,7 +54,7 @@ func TestListStrategiesAgree(t *testing.T) {
 
 	for _, q := range []PodQuery{
 		{PageSize: 3},
-		{PageSize: 3, Consistent: true},
+		{PageSize: 3, Cached: true},
 		{Namespace: "b", PageSize: 2},
 		{LabelSelector: "even=true", PageSize: 4},
 		{FieldSelector: "spec.nodeName=node-1", PageSize: 500},

@@ -41,7 +41,7 @@ func (o *SelectionOptions) AddFlags(f *pflag.FlagSet, w selectionFlags) {
 	if w.fieldSelector {
 		f.StringVar(&o.FieldSelector, "field-selector", "", "Only pods matching this field selector (e.g. --field-selector spec.nodeName=node1).")
 		f.Int64Var(&o.ChunkSize, "chunk-size", cluster.DefaultPageSize, "Return large lists in chunks of this many pods, as kubectl does.")
-		f.BoolVar(&o.Consistent, "consistent-read", false, "Read pods at the latest version (a quorum read) instead of from the API server's watch cache, which can lag by moments.")
+		f.BoolVar(&o.Cached, "cached-read", false, "Read pods from the API server's watch cache: faster on large clusters and easier on etcd, moments stale, and the list comes in one piece (about twice the memory).")
 	}
 	if w.file {
 		f.StringArrayVarP(&o.Files, "filename", "f", nil, "Read pods and the objects around them from this file (kubectl get -o yaml|json output) instead of the cluster; - for stdin. Repeat it to read several files.")

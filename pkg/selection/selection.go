@@ -37,9 +37,8 @@ type Selection struct {
 	In    io.Reader
 	// ChunkSize is the number of pods read per request (0: cluster.DefaultPageSize).
 	ChunkSize int64
-	// Consistent reads pods at the latest resourceVersion instead of from the API server's watch
-	// cache (cluster.PodQuery.Consistent).
-	Consistent bool
+	// Cached reads pods from the API server's watch cache (cluster.PodQuery.Cached).
+	Cached bool
 }
 
 // PodNames reads pod arguments: NAME, pod/NAME, pods/NAME or po/NAME.
@@ -93,7 +92,7 @@ func (s Selection) Scope() string {
 
 // Query is the cluster read of the selection.
 func (s Selection) Query() cluster.PodQuery {
-	return cluster.PodQuery{Namespace: s.Scope(), LabelSelector: s.LabelSelector, FieldSelector: s.FieldSelector, Names: s.Names, PageSize: s.ChunkSize, Consistent: s.Consistent}
+	return cluster.PodQuery{Namespace: s.Scope(), LabelSelector: s.LabelSelector, FieldSelector: s.FieldSelector, Names: s.Names, PageSize: s.ChunkSize, Cached: s.Cached}
 }
 
 // Narrowed says whether the selection is less than every pod of the cluster (or the dump).

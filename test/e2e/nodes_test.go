@@ -120,14 +120,7 @@ func (lab node) churn(t *testing.T, n int) {
 	ns := "e2e-churn"
 	lab.namespace(t, ns)
 	var m strings.Builder
-	for _, name := range []string{"churn-a", "churn-b"} {
-		config, _ := json.Marshal(map[string]any{
-			"cniVersion": "1.0.0", "name": name, "type": "multinet-macvlan", "master": lab.master, "mode": "bridge",
-			"ipam": map[string]any{"type": "multinet-ipam", "range": "172.30.24.0/24", "network_name": "churn",
-				"configuration_path": lab.flatConfig, "log_file": "/var/log/multinet-ipam.log"},
-		})
-		fmt.Fprintf(&m, "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: %s, namespace: %s}\nspec:\n  config: '%s'\n---\n", name, ns, config)
-	}
+	m.WriteString(lab.sharedNADs(ns, []string{"churn-a", "churn-b"}, "172.30.24.0/24", "churn"))
 	for i := range n {
 		m.WriteString(lab.podOn(lab.nodes[i%len(lab.nodes)], ns, fmt.Sprintf("p%03d", i), []string{"churn-a", "churn-b"}[i%2]))
 	}
@@ -185,4 +178,19 @@ func (lab node) uniqueNet1(t *testing.T, ns string, pods []string, prefix string
 	}
 	wg.Wait()
 	return seen
+}
+
+// sharedNADs are NADs of multinet-macvlan + multinet-ipam on one range and one network_name: one
+// L2 network under several names, whose addresses must never collide.
+func (lab node) sharedNADs(ns string, names []string, rng, network string) string {
+	var m strings.Builder
+	for _, name := range names {
+		config, _ := json.Marshal(map[string]any{
+			"cniVersion": "1.0.0", "name": name, "type": "multinet-macvlan", "master": lab.master, "mode": "bridge",
+			"ipam": map[string]any{"type": "multinet-ipam", "range": rng, "network_name": network,
+				"configuration_path": lab.flatConfig, "log_file": "/var/log/multinet-ipam.log"},
+		})
+		fmt.Fprintf(&m, "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: %s, namespace: %s}\nspec:\n  config: '%s'\n---\n", name, ns, config)
+	}
+	return m.String()
 }

@@ -16,7 +16,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
 )
 
 // ipamCmd runs n ADDs (then n DELs) of an IPAM plugin binary at a given concurrency, each call a new
@@ -149,11 +148,7 @@ func runPhase(command, plugin, conf, netns string, n, conc int) phase {
 // allocatedCount counts addresses held in the API: multinet IPAllocations plus whereabouts IPPool
 // allocations.
 func allocatedCount(kubeconfig string) (int, error) {
-	cfg, err := restConfig(kubeconfig)
-	if err != nil {
-		return 0, err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	dyn, err := dynClient(kubeconfig)
 	if err != nil {
 		return 0, err
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -66,6 +67,15 @@ func clientset(path string) (*kubernetes.Clientset, error) {
 		return nil, err
 	}
 	return kubernetes.NewForConfig(cfg)
+}
+
+// dynClient is a dynamic client for the kubeconfig at path.
+func dynClient(path string) (*dynamic.DynamicClient, error) {
+	cfg, err := restConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return dynamic.NewForConfig(cfg)
 }
 
 func restConfig(path string) (*rest.Config, error) {

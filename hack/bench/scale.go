@@ -149,11 +149,7 @@ func scaleSeedCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := restConfig(*kc)
-	if err != nil {
-		return err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	dyn, err := dynClient(*kc)
 	if err != nil {
 		return err
 	}
@@ -298,11 +294,7 @@ func scaleFillCmd(args []string) error {
 	if err != nil || !prefix.Addr().Is4() {
 		return fmt.Errorf("-range %q: want an IPv4 CIDR", *cidr)
 	}
-	cfg, err := restConfig(*kc)
-	if err != nil {
-		return err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	dyn, err := dynClient(*kc)
 	if err != nil {
 		return err
 	}

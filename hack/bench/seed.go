@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/client-go/dynamic"
 )
 
 // statusFor is a two-entry network-status the way Multus writes it (indented JSON).
@@ -130,11 +129,7 @@ func seedCmd(args []string) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	cfg, err := restConfig(*kc)
-	if err != nil {
-		return err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	dyn, err := dynClient(*kc)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/faultpoint"
-	"github.com/kubectl-multinet/kubectl-multinet/internal/testenv"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/install"
 )
 
@@ -65,63 +64,6 @@ func TestFaults(t *testing.T) {
 	t.Run("the plugin SIGKILLed at each stage of ADD", lab.killedAtEachStage)
 	t.Run("install twice, upgrade, uninstall mid-rollout", lab.installUpgradeUninstall)
 	t.Run("1,000 pods created and deleted in waves, two NADs on one network_name", lab.soak)
-}
-
-// soak creates and deletes 1,000 pods (MULTINET_E2E_SOAK_PODS) over the nodes in waves of 50, each
-// wave alive while the next attaches, on two NADs sharing one network_name and one /22. It checks,
-// inside the pods, that no two living pods share an address, and that once a wave is deleted none
-// of its addresses is still allocated (every DEL that returned freed its address).
-func (lab node) soak(t *testing.T) {
-	total, wave := 1000, 50
-	if v, err := strconv.Atoi(os.Getenv("MULTINET_E2E_SOAK_PODS")); err == nil && v > 0 {
-		total = v
-	}
-	ns := "fault-soak"
-	lab.namespace(t, ns)
-	lab.kubectl(t, lab.sharedNADs(ns, []string{"soak-a", "soak-b"}, "172.30.48.0/22", "soak"), "apply", "-f", "-")
-	start := time.Now()
-	var prev []string
-	for first := 0; first < total; first += wave {
-		var m strings.Builder
-		var pods []string
-		for i := first; i < min(first+wave, total); i++ {
-			pods = append(pods, fmt.Sprintf("s%04d", i))
-			m.WriteString(lab.podOn(lab.nodes[i%len(lab.nodes)], ns, pods[len(pods)-1], []string{"soak-a", "soak-b"}[i/len(lab.nodes)%2]))
-		}
-		lab.kubectl(t, m.String(), "apply", "-f", "-")
-		wait := []string{"wait", "-n", ns, "--for", "condition=Ready", "--timeout", "300s"}
-		for _, p := range pods {
-			wait = append(wait, "pod/"+p)
-		}
-		lab.kubectl(t, "", wait...)
-		lab.uniqueNet1(t, ns, append(append([]string(nil), prev...), pods...), "172.30.")
-		lab.deleteWave(t, ns, prev)
-		prev = pods
-		if t.Failed() {
-			return
-		}
-	}
-	lab.deleteWave(t, ns, prev)
-	t.Logf("RESULT %s: %d pods created and deleted in waves of %d over %d nodes in %s; no address shared inside the pods; every deleted wave's addresses freed",
-		ns, total, wave, len(lab.nodes), time.Since(start).Round(time.Second))
-}
-
-// deleteWave deletes pods and fails if any of them still holds an allocation afterwards.
-func (lab node) deleteWave(t *testing.T, ns string, pods []string) {
-	t.Helper()
-	if len(pods) == 0 {
-		return
-	}
-	lab.kubectl(t, "", append([]string{"delete", "-n", ns, "--wait", "--timeout", "300s", "pod"}, pods...)...)
-	gone := map[string]bool{}
-	for _, p := range pods {
-		gone[ns+"/"+p] = true
-	}
-	for _, a := range lab.allocations(t, ns) {
-		if ref, _, _ := strings.Cut(a, " "); gone[ref] {
-			t.Errorf("deleted pod still holds an allocation: %s", a)
-		}
-	}
 }
 
 // underFault starts n pods (alternating nodes) on a new NAD over cidr in namespace ns, applies
@@ -325,62 +267,6 @@ func lastADD(log, ref string) string {
 	return last
 }
 
-// installUpgradeUninstall installs twice, upgrades to an image that only one node holds (so the
-// rollout is stuck half way, deterministically), and uninstalls then: the pods attached before
-// keep their addresses and allocations, and nothing of ours stays on the nodes or in the cluster.
-func (lab node) installUpgradeUninstall(t *testing.T) {
-	ns := "fault-install"
-	lab.namespace(t, ns)
-	gen := lab.kubectl(t, "", "get", "daemonset", "-n", install.Namespace, install.DaemonSetName, "-o", "jsonpath={.metadata.generation}")
-	lab.install(t) // a second install over TestFaults' own: a no-op
-	if again := lab.kubectl(t, "", "get", "daemonset", "-n", install.Namespace, install.DaemonSetName, "-o", "jsonpath={.metadata.generation}"); again != gen {
-		t.Errorf("a second install of the same version changed the DaemonSet (generation %s → %s)", gen, again)
-	}
-	lab.kubectl(t, lab.nad(ns, "f", lab.master, "172.30.43.0/24")+lab.podOn(lab.nodes[0], ns, "keep0", "f")+lab.podOn(lab.nodes[1], ns, "keep1", "f"), "apply", "-f", "-")
-	lab.kubectl(t, "", "wait", "-n", ns, "--for", "condition=Ready", "pods", "--all", "--timeout", "120s")
-	before := lab.allocations(t, ns)
-	addrs := map[string]string{"keep0": lab.podAddrs(t, ns, "keep0")["net1"], "keep1": lab.podAddrs(t, ns, "keep1")["net1"]}
-
-	next := strings.TrimSuffix(lab.image, ":"+lastTag(lab.image)) + ":upgrade"
-	ctrDir, err := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "gotool.sh"), "containerd").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctr := exec.Command(filepath.Join(strings.TrimSpace(string(ctrDir)), "ctr"), "--address", filepath.Join(lab.dir, "nodes", lab.nodes[0], "containerd.sock"),
-		"-n", "k8s.io", "images", "tag", "--force", lab.image, next)
-	if out, err := ctr.CombinedOutput(); err != nil {
-		t.Fatalf("tag %s on %s: %v\n%s", next, lab.nodes[0], err, out)
-	}
-	args := append(append([]string{"install"}, lab.installArgs()...), "--image", next)
-	if r := lab.multinet(t, args...); r.code != 0 {
-		t.Fatalf("install --image %s: exit %d:\n%s%s", next, r.code, r.out, r.err)
-	}
-	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		out := lab.kubectl(t, "", "get", "pods", "-n", "kube-system", "-l", "app.kubernetes.io/name=multinet,app.kubernetes.io/component=cni", "-o",
-			`jsonpath={range .items[*]}{.spec.nodeName} {.status.initContainerStatuses[*].state.waiting.reason} {.status.containerStatuses[*].state.waiting.reason}{"\n"}{end}`)
-		if strings.Contains(out, lab.nodes[1]+" ") && (strings.Contains(out, "ErrImagePull") || strings.Contains(out, "ImagePullBackOff")) {
-			break // mid-rollout: node 1 cannot get the new image
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the rollout to %s did not get stuck on %s:\n%s", next, lab.nodes[1], out)
-		}
-	}
-	r := lab.multinet(t, "uninstall", "--force", "--timeout", "120s")
-	if r.code != 0 {
-		t.Fatalf("uninstall mid-rollout: exit %d:\n%s%s", r.code, r.out, r.err)
-	}
-	for pod, want := range addrs {
-		if got := lab.podAddrs(t, ns, pod)["net1"]; got != want {
-			t.Errorf("pod %s: net1 %q after uninstall, %q before", pod, got, want)
-		}
-	}
-	if after := lab.allocations(t, ns); strings.Join(after, ",") != strings.Join(before, ",") {
-		t.Errorf("allocations %v after uninstall, %v before: uninstall without --delete-data keeps them", after, before)
-	}
-	lab.nothingOfOursLeft(t)
-	lab.install(t) // TestFaults' own install, for what follows and its cleanup
-}
-
 // killedAtEachStage puts multinet-cni built with faultpoints on the first node as multinet-macvlan
 // and, for each stage of ADD, starts a pod whose first ADD kills itself there (SIGKILL, through
 // faultpoint.File), then lets the kubelet's next attempt through. Each pod ends up with one address;
@@ -453,5 +339,3 @@ func (lab node) killedAtEachStage(t *testing.T) {
 	t.Logf("RESULT %s: stages %v killed once each; %d unique addresses; %d allocations while Ready, %d after delete (before gc)",
 		ns, faultpoint.AddStages(), len(seen), len(allocs), len(afterDel))
 }
-
-func lastTag(image string) string { return image[strings.LastIndex(image, ":")+1:] }

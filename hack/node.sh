@@ -110,10 +110,12 @@ node_files() { # node_files INDEX
   for p in "${node_paths[@]}"; do mkdir -p "$d/fs$p"; done
   local p
   for p in loopback bridge host-local macvlan; do cp "$plugins/$p" "$d/fs/opt/cni/bin/"; done
-  cat > "$d/fs/etc/cni/multus/net.d/10-lab-primary.conflist" <<EOF
-{"cniVersion": "0.4.0", "name": "lab-primary", "plugins": [
-  {"type": "bridge", "bridge": "cni0", "isGateway": false, "ipMasq": false,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.1$i.0/24", "rangeStart": "10.244.1$i.10"}]]}}]}
+  # One plugin, not a conflist: Multus v4.3.0 re-encodes a conflist cluster network lossily for its
+  # DEL cache, so bridge's DEL loses host-local's ranges, fails, and every pod leaks its eth0
+  # address until the node's range is full (multus-cni #1521, fixed after v4.3.0).
+  cat > "$d/fs/etc/cni/multus/net.d/10-lab-primary.conf" <<EOF
+{"cniVersion": "0.4.0", "name": "lab-primary", "type": "bridge", "bridge": "cni0", "isGateway": false, "ipMasq": false,
+ "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.244.1$i.0/24", "rangeStart": "10.244.1$i.10"}]]}}
 EOF
   cat > "$d/containerd.toml" <<EOF
 version = 3

@@ -5,6 +5,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -147,9 +149,39 @@ func (lab node) churn(t *testing.T, n int) {
 	if left := lab.allocations(t, ns); len(left) > 0 {
 		t.Errorf("allocations left after every churn pod is gone:\n%s", strings.Join(left, "\n"))
 	}
+	lab.primaryFreed(t)
 	t.Logf("%d pods on %d nodes: all Ready in %s, %d unique addresses, all deleted in %s", n, len(lab.nodes), ready.Round(time.Second), len(seen), deleted.Round(time.Second))
 	if len(seen) != n && !t.Failed() {
 		t.Errorf("%d pods, %d addresses seen", n, len(seen))
+	}
+}
+
+// primaryFreed fails when a node's primary network (bridge + host-local) holds more addresses than
+// the node runs pods off the host network: DELs that did not free eth0's address, which fill the
+// node's range until no pod starts (the lab's conflist did, under Multus v4.3.0: multus-cni #1521).
+func (lab node) primaryFreed(t *testing.T) {
+	t.Helper()
+	for _, n := range lab.nodes {
+		out := lab.kubectl(t, "", "get", "pods", "-A", "--field-selector", "spec.nodeName="+n, "-o", "jsonpath={range .items[*]}{.metadata.name} {.spec.hostNetwork}{'\\n'}{end}")
+		pods := 0
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 1 {
+				pods++
+			}
+		}
+		entries, err := os.ReadDir(lab.nodeFile(n, "/var/lib/cni/networks/lab-primary"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := 0
+		for _, e := range entries {
+			if net.ParseIP(e.Name()) != nil {
+				held++
+			}
+		}
+		if held > pods {
+			t.Errorf("node %s: its primary network holds %d addresses for %d pods off the host network: DELs did not free eth0's address", n, held, pods)
+		}
 	}
 }
 

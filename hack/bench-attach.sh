@@ -65,6 +65,24 @@ allocated() { # allocated STACK: addresses the stack's pool holds
 }
 
 now() { date +%s.%N; }
+
+# cpu prints the CPU seconds used so far by: the kubelets, the containerds with their shims and runc
+# (the rest of the cgroups mnlab-X.node), the Multus daemons themselves, the delegates they ran (their children's
+# time: macvlan, multinet-macvlan, multinet-ipam, whereabouts, the primary network's plugins), our
+# node agents, the pods' other processes (the cgroups mnlab-X less the two before), and the control
+# plane. The lab runs on this machine's cores, so these show where a round's time went.
+cpu() {
+  local daemons=0 pods=0 g
+  for g in /sys/fs/cgroup/cpuacct/mnlab-*.node; do
+    daemons=$((daemons + $(cat "$g/cpuacct.usage")))
+    pods=$((pods + $(cat "${g%.node}/cpuacct.usage")))
+  done
+  ticks() { local p; for p in $(pgrep -f "$1"); do sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null; done | awk -v f="$2" '{ t += $(f) + $(f + 1) } END { print t + 0 }'; }
+  awk -v d="$daemons" -v p="$pods" -v hz="$(getconf CLK_TCK)" -v k="$(ticks '/kubelet ' 12)" -v m="$(ticks multus-daemon 12)" -v c="$(ticks multus-daemon 14)" \
+    -v a="$(ticks 'multinet-cni node agent' 12)" -v cp="$(ticks 'kube-apiserver|etcd --|kube-controller-manager|kube-scheduler' 12)" \
+    'BEGIN { printf "%.2f %.2f %.2f %.2f %.2f %.2f %.2f\n", k / hz, d / 1e9 - k / hz, m / hz, c / hz, a / hz, p / 1e9 - (m + c + a) / hz, cp / hz }'
+}
+cpudiff() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; i++) printf "%s%.1f", (i > 1 ? " | " : ""), y[i] - x[i] }'; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 run() { # run STACK ROUND
@@ -73,9 +91,11 @@ run() { # run STACK ROUND
   for _ in $(seq 50); do "${k[@]}" get sa default -n "$ns" >/dev/null 2>&1 && break; sleep 0.1; done
   manifest "$ns" "$1" > "$dir/$ns.yaml"
   t=$(now)
+  c=$(cpu)
   "${k[@]}" apply -f "$dir/$ns.yaml" >/dev/null
   "${k[@]}" wait --for condition=Ready pod --all -n "$ns" --timeout 300s >/dev/null
   ready=$(since "$t")
+  c=$(cpudiff "$c" "$(cpu)")
   retries=$("${k[@]}" get events -n "$ns" --field-selector reason=FailedCreatePodSandBox -o name | wc -l)
   t=$(now)
   "${k[@]}" delete pods --all -n "$ns" --wait --timeout 300s >/dev/null
@@ -83,11 +103,11 @@ run() { # run STACK ROUND
   gone=$(since "$t")
   [ "$(allocated "$1")" -eq 0 ] || gone="$gone (pool not empty: $(allocated "$1") left)"
   "${k[@]}" delete namespace "$ns" --wait=false >/dev/null
-  echo "| $1 | $2 | $ready s | $gone s | $retries |"
+  echo "| $1 | $2 | $ready s | $gone s | $retries | $c |"
 }
 
-echo "| stack | round | $pods pods Ready (${#nodes[@]} nodes, Multus $MULTINET_MULTUS_MODE) | deleted, pool empty | sandbox failures (events) |"
-echo "|---|---|---|---|---|"
+echo "| stack | round | $pods pods Ready (${#nodes[@]} nodes, Multus $MULTINET_MULTUS_MODE) | deleted, pool empty | sandbox failures (events) | CPU s until Ready: kubelets | containerds, shims, runc | Multus daemons | their delegates | our agents | pods' other processes | control plane |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for r in $(seq "$rounds"); do
   run ours "$r"
   run ref "$r"

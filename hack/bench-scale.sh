@@ -57,15 +57,29 @@ for n in $steps; do
   echo
   echo "### $n pods on $nodes kwok nodes ($(nproc) cores; $pending not Running)"
   echo
+  # The watch-cache read answers in one piece, so kube-apiserver holds the whole list at once; it is
+  # measured up to CACHED_MAX pods (30,000) so the machine keeps the memory for kubectl at 100,000.
+  cached=()
+  [ "$n" -le "${CACHED_MAX:-30000}" ] && cached=("… --cached-read=$dir/kubectl-multinet" status -A -o json --cached-read ";;")
   "$bench" measure -runs "$runs" -- \
     "metadata-list=$bench" metadata-list ";;" \
     "kubectl-multinet status -A -o json=$dir/kubectl-multinet" status -A -o json ";;" \
-    "… --cached-read=$dir/kubectl-multinet" status -A -o json --cached-read ";;" \
+    "${cached[@]}" \
     "kubectl-multinet doctor -A -o json=$dir/kubectl-multinet" doctor -A -o json --fail-on never ";;" \
     "kubectl-multinet graph -A=$dir/kubectl-multinet" graph -A ";;" \
     "kubectl get pods -A -o json=$testbin/kubectl" get pods -A -o json
   echo
   echo "kube-apiserver: $(mem kube-apiserver); etcd: $(mem etcd)"
+done
+# CPU profiles of status and doctor at the last step: where their time goes.
+for c in status doctor; do
+  "$dir/kubectl-multinet" "$c" -A -o json --profile cpu --profile-output "$dir/$c.cpu.pprof" > /dev/null || true
+  echo
+  echo "### where $c -A -o json spends its CPU at $have pods (go tool pprof -top $dir/$c.cpu.pprof)"
+  echo
+  echo '```'
+  (cd "$root" && go tool pprof -top -nodecount 25 "$dir/$c.cpu.pprof" 2>/dev/null | sed -n '1,32p')
+  echo '```'
 done
 # logs --all-nodes over every kwok node: kwok runs the debug pods but no kubelet serves their logs,
 # so this measures the fan-out, the per-node timeout, the summary of silent nodes and the cleanup.

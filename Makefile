@@ -89,6 +89,6 @@ e2e: ## The attach path on the lab (hack/node.sh; NODES=2, MULTUS_MODE=thick by 
 	trap 'hack/node.sh down $(NODE_DIR)' EXIT; hack/node.sh up $(NODE_DIR) && \
 	  MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 45m -v ./test/e2e
 
-faults: ## The faults of docs/reliability.md on the lab (kube-apiserver restart, etcd pause, agents killed, upgrade and uninstall mid-rollout); not in make test, for CI's time.
+faults: ## The faults of docs/reliability.md on the lab (kube-apiserver restart, etcd pause, agents killed, upgrade and uninstall mid-rollout, the 1,000-pod soak); not in make test, for CI's time.
 	trap 'hack/node.sh down $(NODE_DIR)' EXIT; hack/node.sh up $(NODE_DIR) && \
 	  MULTINET_E2E_FAULTS=1 MULTINET_NODE_DIR=$(abspath $(NODE_DIR)) go test -count=1 -tags e2e -timeout 60m -v -run 'TestFaults' ./test/e2e

@@ -85,8 +85,19 @@ cpu() {
 cpudiff() { awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; i++) printf "%s%.1f", (i > 1 ? " | " : ""), y[i] - x[i] }'; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# quiet waits (up to 30 s) until the nodes' daemons use under 0.3 CPU seconds a second: containerd
+# and the kubelets go on cleaning up after a round, and a round started then pays for it.
+quiet() {
+  local a b
+  for _ in $(seq 30); do
+    a=$(cpu); sleep 1; b=$(cpu)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); exit !((y[1] + y[2]) - (x[1] + x[2]) < 0.3) }' && return
+  done
+}
+
 run() { # run STACK ROUND
   local ns=bench-$1-$2 t ready gone retries
+  quiet
   "${k[@]}" create namespace "$ns" >/dev/null
   for _ in $(seq 50); do "${k[@]}" get sa default -n "$ns" >/dev/null 2>&1 && break; sleep 0.1; done
   manifest "$ns" "$1" > "$dir/$ns.yaml"

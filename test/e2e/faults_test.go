@@ -34,14 +34,20 @@ func TestFaults(t *testing.T) {
 		lab.underFault(t, "fault-api", "172.30.40.0/24", 50, func(t *testing.T) { lab.restartAPIServer(t) })
 	})
 	t.Run("etcd paused 15 s during churn", func(t *testing.T) {
-		lab.underFault(t, "fault-etcd", "172.30.41.0/24", 50, func(t *testing.T) {
-			pid := lab.controlPlanePID(t, "etcd")
-			if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-				t.Fatal(err)
+		lab.underFault(t, "fault-etcd", "172.30.41.0/24", 50, func(t *testing.T) { lab.pauseEtcd(t, 15*time.Second) })
+	})
+	t.Run("etcd paused 40 s, past the plugin's 30 s deadline", func(t *testing.T) {
+		errs := lab.underFault(t, "fault-etcd-long", "172.30.43.0/24", 50, func(t *testing.T) { lab.pauseEtcd(t, 40*time.Second) })
+		// The ADDs under way when etcd stopped outlast the deadline: each must end in one line
+		// naming its cause, and the kubelet's retries then attach every pod (underFault).
+		if len(errs) == 0 {
+			t.Error("no ADD gave up while etcd was paused past the plugin's deadline")
+		}
+		for _, e := range errs {
+			if strings.Contains(e, "\n") || !strings.Contains(strings.ToLower(e), "deadline") && !strings.Contains(strings.ToLower(e), "time") {
+				t.Errorf("an ADD under the pause failed without naming the deadline: %q", e)
 			}
-			defer syscall.Kill(pid, syscall.SIGCONT)
-			time.Sleep(15 * time.Second) // the fault's length, which the issue sets; no outcome is read from it
-		})
+		}
 	})
 	t.Run("node agents SIGKILLed during churn", func(t *testing.T) {
 		restarts := lab.agentRestarts(t)
@@ -68,7 +74,7 @@ func TestFaults(t *testing.T) {
 
 // underFault starts n pods (alternating nodes) on a new NAD over cidr in namespace ns, applies
 // fault once the first of their addresses is allocated, and then checks the invariants.
-func (lab node) underFault(t *testing.T, ns, cidr string, n int, fault func(t *testing.T)) {
+func (lab node) underFault(t *testing.T, ns, cidr string, n int, fault func(t *testing.T)) (ipamErrors []string) {
 	lab.namespace(t, ns)
 	var m strings.Builder
 	m.WriteString(lab.nad(ns, "f", lab.master, cidr))
@@ -103,6 +109,18 @@ func (lab node) underFault(t *testing.T, ns, cidr string, n int, fault func(t *t
 	}
 	t.Logf("RESULT %s: %d pods, fault at %d allocated; all Ready %s after create; %d unique addresses; %d IPAM errors %q; %d ADDs by the plugin itself (agent fallback); %d allocations left",
 		ns, n, at, ready.Round(time.Second), len(seen), len(errs), distinct(errs), direct, len(left))
+	return errs
+}
+
+// pauseEtcd stops etcd (SIGSTOP) for d, the fault's length; no outcome is read from the sleep.
+func (lab node) pauseEtcd(t *testing.T, d time.Duration) {
+	t.Helper()
+	pid := lab.controlPlanePID(t, "etcd")
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGCONT)
+	time.Sleep(d)
 }
 
 // allocations lists "podRef ip" of the IPAllocations of namespace ns's pods.

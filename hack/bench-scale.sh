@@ -78,7 +78,7 @@ for c in status doctor; do
   echo "### where $c -A -o json spends its CPU at $have pods (go tool pprof -top $dir/$c.cpu.pprof)"
   echo
   echo '```'
-  (cd "$root" && go tool pprof -top -nodecount 25 "$dir/$c.cpu.pprof" 2>/dev/null | sed -n '1,32p')
+  (cd "$root" && go tool pprof -top -nodecount 25 "$dir/$c.cpu.pprof" 2>&1 | sed -n '1,32p') || true
   echo '```'
 done
 # logs --all-nodes over every kwok node: kwok runs the debug pods but no kubelet serves their logs,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
@@ -83,6 +84,31 @@ func ParseNetworks(value, podNamespace string) ([]Request, error) {
 		reqs = append(reqs, Request{Namespace: e.Namespace, Name: e.Name, Interface: e.InterfaceRequest, IPs: e.IPRequest, MAC: e.MacRequest})
 	}
 	return reqs, nil
+}
+
+// requestCache holds the networks annotations parsed so far, by namespace and value. The pods of
+// one workload share their annotation, and the library compiles a regular expression for every
+// element of the short form it parses: a third of status' CPU at 100,000 pods. A nil cache parses
+// every value anew. One goroutine uses a cache.
+type requestCache map[string]parsedRequests
+
+type parsedRequests struct {
+	reqs []Request
+	err  error
+}
+
+// parse is ParseNetworks, once per distinct namespace and value; each caller gets its own slice.
+func (c requestCache) parse(value, podNamespace string) ([]Request, error) {
+	if c == nil {
+		return ParseNetworks(value, podNamespace)
+	}
+	key := podNamespace + "\x00" + value
+	r, ok := c[key]
+	if !ok {
+		r.reqs, r.err = ParseNetworks(value, podNamespace)
+		c[key] = r
+	}
+	return slices.Clone(r.reqs), r.err
 }
 
 // unwrapLibError shortens the library's messages, which carry its function names.

@@ -34,8 +34,9 @@ func Inspect(s Snapshot) []Pod {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			parsed := requestCache{}
 			for i := lo; i < hi; i++ {
-				pods[i] = InspectPod(s.Pods[i], s.NADs)
+				pods[i] = inspectPod(s.Pods[i], s.NADs, parsed)
 			}
 		}()
 	}

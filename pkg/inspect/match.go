@@ -12,7 +12,10 @@ const gkeDefaultNetwork = "default"
 
 // InspectPod matches what the pod asked for with what it got. Bad annotations become Problems; they
 // never stop inspection of the rest of the pod.
-func InspectPod(m PodMeta, nads *NADSet) Pod {
+func InspectPod(m PodMeta, nads *NADSet) Pod { return inspectPod(m, nads, nil) }
+
+// inspectPod is InspectPod with the networks annotations parsed so far (nil parses each anew).
+func inspectPod(m PodMeta, nads *NADSet, parsed requestCache) Pod {
 	p := Pod{Namespace: m.Namespace, Name: m.Name, Node: m.Node, Phase: m.Phase, Interfaces: []Interface{}, ClaimNames: m.Claims}
 	_, multus := m.Annotations[NetworksAnnotation]
 	gke, hasGKE := m.Annotations[GKEInterfacesAnnotation]
@@ -23,7 +26,7 @@ func InspectPod(m PodMeta, nads *NADSet) Pod {
 	if hasGKE && !multus {
 		inspectGKE(&p, m, gke)
 	} else {
-		inspectMultus(&p, m)
+		inspectMultus(&p, m, parsed)
 	}
 	describe(&p, nads)
 	return p
@@ -46,8 +49,8 @@ func describe(p *Pod, nads *NADSet) {
 	}
 }
 
-func inspectMultus(p *Pod, m PodMeta) {
-	reqs, err := ParseNetworks(m.Annotations[NetworksAnnotation], m.Namespace)
+func inspectMultus(p *Pod, m PodMeta, parsed requestCache) {
+	reqs, err := parsed.parse(m.Annotations[NetworksAnnotation], m.Namespace)
 	if err != nil {
 		p.Problems = append(p.Problems, err.Error())
 	}

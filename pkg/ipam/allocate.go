@@ -103,7 +103,7 @@ func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocati
 	// a failed Create) and take a free address.
 	existing, err := a.Store.ListCached(ctx, network)
 	if err != nil {
-		return nil, fmt.Errorf("list allocations of %s: %w", network, err)
+		return nil, fmt.Errorf("list allocations of %s: %w", where(network, pl), err)
 	}
 	used := make(map[netip.Addr]bool, len(existing))
 	for _, al := range existing {
@@ -167,7 +167,15 @@ func (a *Allocator) claim(ctx context.Context, network string, pl pool, ip netip
 		}
 		a.backoff(attempt)
 	}
-	return nil, fmt.Errorf("allocate %s in %s: %w", ip, network, err)
+	return nil, fmt.Errorf("allocate %s in %s: %w", ip, where(network, pl), err)
+}
+
+// where names a range in errors: with its network_name when it has one (without, the key is "").
+func where(network string, pl pool) string {
+	if network == "" {
+		return "range " + pl.Prefix.String()
+	}
+	return fmt.Sprintf("network %q (range %s)", network, pl.Prefix)
 }
 
 // adopt makes an allocation the owner's: a retried ADD has it already; a stable one from the pod's

@@ -21,14 +21,8 @@ import (
 // (consistent, or from the watch cache) and the Table-with-metadata fallback return the same pods, across
 // pages, namespaces and selectors.
 func TestListStrategiesAgree(t *testing.T) {
-	testneeds.Need(t, testneeds.Lacks(false, true))
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop()
+	l, cs := envLister(t)
 	ctx := context.Background()
-	cs := kubernetes.NewForConfigOrDie(env.Config)
 	for _, ns := range []string{"a", "b"} {
 		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -44,13 +38,6 @@ func TestListStrategiesAgree(t *testing.T) {
 			}
 		}
 	}
-	cfg := rest.CopyConfig(env.Config)
-	cfg.APIPath, cfg.GroupVersion, cfg.NegotiatedSerializer = "/api", &corev1.SchemeGroupVersion, scheme.Codecs.WithoutConversion()
-	core, err := rest.RESTClientFor(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := NewPodLister(core, metadata.NewForConfigOrDie(metadata.ConfigFor(env.Config)))
 
 	for _, q := range []PodQuery{
 		{PageSize: 3},
@@ -59,13 +46,13 @@ func TestListStrategiesAgree(t *testing.T) {
 		{LabelSelector: "even=true", PageSize: 4},
 		{FieldSelector: "spec.nodeName=node-1", PageSize: 500},
 	} {
-		paired, ok, err := l.listPaired(ctx, q)
-		if err != nil || !ok {
-			t.Fatalf("%+v: paired list: ok=%v err=%v", q, ok, err)
+		paired, rv, ok, err := l.listPaired(ctx, q)
+		if err != nil || !ok || rv == "" {
+			t.Fatalf("%+v: paired list: ok=%v rv=%q err=%v", q, ok, rv, err)
 		}
-		tables, err := l.listTables(ctx, q)
-		if err != nil {
-			t.Fatal(err)
+		tables, trv, err := l.listTables(ctx, q)
+		if err != nil || trv == "" {
+			t.Fatalf("%+v: table list: rv=%q err=%v", q, trv, err)
 		}
 		if len(paired) == 0 || !reflect.DeepEqual(paired, tables) {
 			t.Errorf("%+v: paired and table lists differ:\n%+v\n%+v", q, paired, tables)
@@ -83,4 +70,22 @@ func TestListStrategiesAgree(t *testing.T) {
 	if _, err := l.List(ctx, PodQuery{Namespace: "a", Names: []string{"p1", "nope"}}); err == nil || err.Error()[:15] != `pod "nope" not ` {
 		t.Errorf("named list of a missing pod: %v", err)
 	}
+}
+
+// envLister starts an API server for the test and returns a lister on it and a clientset to seed it.
+func envLister(t *testing.T) (*PodLister, kubernetes.Interface) {
+	t.Helper()
+	testneeds.Need(t, testneeds.Lacks(false, true))
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	cfg := rest.CopyConfig(env.Config)
+	cfg.APIPath, cfg.GroupVersion, cfg.NegotiatedSerializer = "/api", &corev1.SchemeGroupVersion, scheme.Codecs.WithoutConversion()
+	core, err := rest.RESTClientFor(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewPodLister(core, metadata.NewForConfigOrDie(metadata.ConfigFor(env.Config))), kubernetes.NewForConfigOrDie(env.Config)
 }

@@ -65,7 +65,8 @@ func NewPodLister(core rest.Interface, meta metadata.Interface) *PodLister {
 // table is the part of a meta.k8s.io/v1 Table (with includeObject=Metadata or None) the lister reads.
 type table struct {
 	Metadata struct {
-		Continue string `json:"continue"`
+		Continue        string `json:"continue"`
+		ResourceVersion string `json:"resourceVersion"`
 	} `json:"metadata"`
 	ColumnDefinitions []struct {
 		Name string `json:"name"`
@@ -74,10 +75,11 @@ type table struct {
 		Cells  []json.RawMessage `json:"cells"`
 		Object *struct {
 			Metadata struct {
-				Name        string            `json:"name"`
-				Namespace   string            `json:"namespace"`
-				Labels      map[string]string `json:"labels"`
-				Annotations map[string]string `json:"annotations"`
+				Name            string            `json:"name"`
+				Namespace       string            `json:"namespace"`
+				ResourceVersion string            `json:"resourceVersion"`
+				Labels          map[string]string `json:"labels"`
+				Annotations     map[string]string `json:"annotations"`
 			} `json:"metadata"`
 		} `json:"object"`
 	} `json:"rows"`
@@ -86,6 +88,13 @@ type table struct {
 // List returns the selected pods in namespace, name order. A named pod that does not exist is an
 // error naming it.
 func (l *PodLister) List(ctx context.Context, q PodQuery) ([]inspect.PodMeta, error) {
+	out, _, err := l.ListAt(ctx, q)
+	return out, err
+}
+
+// ListAt is List that also returns the resourceVersion the list was read at, from which Watch
+// continues ("" for named pods, which are read one by one).
+func (l *PodLister) ListAt(ctx context.Context, q PodQuery) ([]inspect.PodMeta, string, error) {
 	if q.PageSize <= 0 {
 		q.PageSize = DefaultPageSize
 	}
@@ -94,24 +103,25 @@ func (l *PodLister) List(ctx context.Context, q PodQuery) ([]inspect.PodMeta, er
 		for _, name := range q.Names {
 			t, err := l.table(ctx, q, name, "", "Metadata", "")
 			if err != nil {
-				return nil, describe(err, "pod", q.Namespace, name, "get")
+				return nil, "", describe(err, "pod", q.Namespace, name, "get")
 			}
 			out = appendRows(out, t)
 		}
-		return out, nil
+		return out, "", nil
 	}
-	out, ok, err := l.listPaired(ctx, q)
+	out, rv, ok, err := l.listPaired(ctx, q)
 	if err != nil {
-		return nil, describe(err, "pods", q.Namespace, "", "list")
+		return nil, "", describe(err, "pods", q.Namespace, "", "list")
 	}
 	if ok {
-		return out, nil
+		return out, rv, nil
 	}
 	return l.listTables(ctx, q)
 }
 
-// listPaired is the two-request list. ok is false when the two did not pair up.
-func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.PodMeta, ok bool, err error) {
+// listPaired is the two-request list, and its resourceVersion. ok is false when the two did not pair
+// up.
+func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.PodMeta, rv string, ok bool, err error) {
 	res := l.meta.Resource(gvr.Pods).Namespace(q.Namespace)
 	opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector, Limit: q.PageSize}
 	q.first(&opts)
@@ -123,9 +133,10 @@ func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.P
 	for {
 		page, err := res.List(ctx, opts)
 		if err != nil {
-			return nil, false, err
+			return nil, "", false, err
 		}
 		if cols == nil {
+			rv = page.ResourceVersion
 			cols = make(chan tableResult, 1)
 			go func(rv string) {
 				t, err := l.table(ctx, q, "", "", "None", rv)
@@ -142,34 +153,37 @@ func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.P
 		opts.ResourceVersion, opts.ResourceVersionMatch = "", "" // a continue token carries its version
 	}
 	if cols == nil {
-		return out, true, nil
+		return out, rv, true, nil
 	}
 	r := <-cols
 	if r.err != nil || len(r.t.Rows) != len(out) {
-		return nil, false, nil
+		return nil, "", false, nil
 	}
 	c := columnsOf(r.t)
 	for i, row := range r.t.Rows {
 		if cell(row.Cells, c.name) != out[i].Name {
-			return nil, false, nil
+			return nil, "", false, nil
 		}
 		c.fill(&out[i], row.Cells)
 	}
-	return out, true, nil
+	return out, rv, true, nil
 }
 
 // listTables reads pages of Table with includeObject=Metadata.
-func (l *PodLister) listTables(ctx context.Context, q PodQuery) ([]inspect.PodMeta, error) {
+func (l *PodLister) listTables(ctx context.Context, q PodQuery) ([]inspect.PodMeta, string, error) {
 	var out []inspect.PodMeta
-	cont := ""
+	cont, rv := "", ""
 	for {
 		t, err := l.table(ctx, q, "", cont, "Metadata", "")
 		if err != nil {
-			return nil, describe(err, "pods", q.Namespace, "", "list")
+			return nil, "", describe(err, "pods", q.Namespace, "", "list")
+		}
+		if rv == "" {
+			rv = t.Metadata.ResourceVersion
 		}
 		out = appendRows(out, t)
 		if cont = t.Metadata.Continue; cont == "" {
-			return out, nil
+			return out, rv, nil
 		}
 	}
 }

@@ -41,6 +41,8 @@ type DoctorOptions struct {
 	selected map[string]bool
 	// clients are connected once and reused by every Model (the TUI reloads).
 	clients *cluster.Clients
+	// pods, when set, is where Model reads the pods instead of listing them (the TUI's mirror).
+	pods doctor.PodLister
 }
 
 // connect builds the clients once.
@@ -205,7 +207,11 @@ func (o *DoctorOptions) Model(ctx context.Context) (*doctor.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := doctor.FromCluster(ctx, doctor.ClientsOf(c), o.Selection)
+	clients := doctor.ClientsOf(c)
+	if o.pods != nil {
+		clients.Pods = o.pods
+	}
+	m, err := doctor.FromCluster(ctx, clients, o.Selection)
 	if err != nil || o.Nodes == "" {
 		return m, err
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -17,11 +16,13 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cli"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/probe"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/tui"
 )
 
-// fullEvery is how many quiet ticks pass before a full reload (NADs, pools, events are not watched).
+// fullEvery is how many ticks pass between reads of what is not watched (NADs, pools, events); the
+// pods come from the watch.
 const fullEvery = 6
 
 // TUIOptions are the settings of one `tui` run.
@@ -70,9 +71,15 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		var dirty atomic.Bool
-		go cluster.WatchPods(ctx, c.Metadata, o.Scope(), o.LabelSelector, func() { dirty.Store(true) })
-		cfg.Changed, cfg.FullEvery = func() bool { return dirty.Swap(false) }, fullEvery
+		// The pods are listed once and then kept current by a watch; a watched change is applied
+		// to the last model (Apply) and the checks run again, without listing the pods again.
+		mirror := cluster.NewPodMirror(c.Pods(), o.Selection.Query())
+		background.Add(1)
+		go func() { defer background.Done(); mirror.Run(ctx) }()
+		o.pods = mirror
+		src := &tui.Source{Loader: o.Model, Now: time.Now,
+			Pods: func(ctx context.Context) ([]inspect.PodMeta, error) { return mirror.List(ctx, cluster.PodQuery{}) }}
+		cfg.Load, cfg.Apply, cfg.Changed, cfg.FullEvery = src.Load, src.Apply, mirror.Changed, fullEvery
 		cfg.Probe = func(pctx context.Context, ns, name string) (string, error) {
 			background.Add(1)
 			defer background.Done()
@@ -128,9 +135,11 @@ func newTUI(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStr
 		Use:   "tui",
 		Short: "Browse multi-network pods, networks, pools and doctor findings interactively",
 		Long: `tui shows the pods with their networks and health, the NetworkAttachmentDefinitions with
-their users and pool use, the pods ↔ networks ↔ nodes topology and the doctor findings. A watch on
-the pods marks changes; each --refresh tick re-reads the cluster once if anything changed (and every
-6 ticks regardless, for NADs, pools and events), never while a read is still running. Keys: / filter, tab views, enter details, esc back, n namespace, d doctor,
+their users and pool use, the pods ↔ networks ↔ nodes topology and the doctor findings. The pods are
+listed once and then kept current by a watch: each --refresh tick applies the changes seen since the
+last one and runs the checks again. NADs, pools and events are read again every 6 ticks (less often
+when one read of them takes longer), never while a read is still running.
+Keys: / filter, tab views, enter details, esc back, n namespace, d doctor,
 y yaml, p probe the pod (kubectl multinet probe), l stream its node logs (kubectl multinet logs),
 ? all keys, q quit. A probe or a log stream stops, and its debug pods are deleted, when you leave
 the pod's view or quit. NO_COLOR turns colours off.`,

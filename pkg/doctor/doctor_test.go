@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 )
 
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -387,5 +388,28 @@ status: {reservedFor: [{resource: pods, name: gpu-1}]}`)
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestWithPodsLeavesTheModel checks that a model rebuilt with other pods diagnoses those pods, against
+// the same NADs, and that the model it came from is unchanged.
+func TestWithPodsLeavesTheModel(t *testing.T) {
+	m := modelYAML(t, nad("data", `{"type":"macvlan","master":"eth1","ipam":{"type":"static"}}`),
+		pod("nonad", "Pending", `k8s.v1.cni.cncf.io/networks: cnf/gone`))
+	now := All(func() time.Time { return testNow })
+	before := codes(Run(m, now))
+	if !reflect.DeepEqual(before, []string{"MN3002 Pod cnf/nonad"}) {
+		t.Fatalf("fixture: %v", before)
+	}
+	metas := []inspect.PodMeta{{Namespace: "cnf", Name: "other", Phase: "Pending", Annotations: map[string]string{"k8s.v1.cni.cncf.io/networks": "cnf/gone2"}}}
+	next := m.WithPods(metas)
+	if got := codes(Run(next, now)); !reflect.DeepEqual(got, []string{"MN3002 Pod cnf/other"}) {
+		t.Errorf("rebuilt model: %v, want only the new pod's finding", got)
+	}
+	if next.Pod("cnf/nonad") != nil || next.Pod("cnf/other") == nil {
+		t.Error("rebuilt model indexes the old pods")
+	}
+	if got := codes(Run(m, now)); !reflect.DeepEqual(got, before) || m.Pod("cnf/other") != nil {
+		t.Errorf("the original model changed: %v", got)
 	}
 }

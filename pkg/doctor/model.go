@@ -2,10 +2,11 @@ package doctor
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 
 	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
@@ -24,9 +25,8 @@ import (
 // Model is everything the checks read, built once from the cluster or a dump.
 type Model struct {
 	have map[Input]bool
-	// poolCache is pools(), built once.
-	poolsOnce sync.Once
-	poolCache []pool
+	// pools is pools(), built once and shared with the models WithPods derives.
+	poolCache *poolCache
 	// Notes say what could not be read and why (forbidden, not served ...).
 	Notes []string
 
@@ -104,7 +104,7 @@ const (
 // NewModel returns an empty model.
 func NewModel() *Model {
 	return &Model{have: map[Input]bool{}, podByKey: map[string]*inspect.Pod{}, nadByKey: map[string]*NAD{}, APIGroups: map[string]bool{},
-		GlobalNamespaces: GlobalNamespaces("")}
+		GlobalNamespaces: GlobalNamespaces(""), poolCache: &poolCache{}}
 }
 
 // Mark says input was read completely.
@@ -134,6 +134,17 @@ func (m *Model) SetPods(metas []inspect.PodMeta) {
 		p := &m.Pods[i]
 		m.podByKey[p.Namespace+"/"+p.Name] = p
 	}
+}
+
+// WithPods returns a model with m's inputs and metas in place of m's pods, inspected against m's
+// NADs and claims; m is not changed. It applies watched pod changes without reading anything else.
+func (m *Model) WithPods(metas []inspect.PodMeta) *Model {
+	c := *m
+	c.have = maps.Clone(m.have)
+	c.Notes = slices.Clone(m.Notes)
+	c.podByKey = make(map[string]*inspect.Pod, len(metas))
+	c.SetPods(metas)
+	return &c
 }
 
 // Pod returns the pod namespace/name, or nil.

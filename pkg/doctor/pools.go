@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -62,10 +63,16 @@ type pool struct {
 
 func (p pool) used() uint64 { return uint64(len(p.slots)) }
 
+// poolCache holds the pools of a model's inputs, built on first use.
+type poolCache struct {
+	once  sync.Once
+	pools []pool
+}
+
 // pools resolves every pool of the model; pools whose range does not parse are skipped.
 func (m *Model) pools() []pool {
-	m.poolsOnce.Do(func() { m.poolCache = m.buildPools() })
-	return m.poolCache
+	m.poolCache.once.Do(func() { m.poolCache.pools = m.buildPools() })
+	return m.poolCache.pools
 }
 
 // buildPools is pools, built once a run: callers only read it.

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"sort"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +33,51 @@ func Load(ctx context.Context, loader Loader, now func() time.Time) (Data, error
 	if err != nil {
 		return Data{}, err
 	}
+	return pack(m, now), nil
+}
+
+// Source is the data of a live TUI: Load reads the cluster, Apply rebuilds the model Load read last
+// with the pods as a watch keeps them (a cluster.PodMirror), reading nothing else.
+type Source struct {
+	Loader Loader
+	// Pods returns the current pods.
+	Pods func(ctx context.Context) ([]inspect.PodMeta, error)
+	Now  func() time.Time
+
+	mu   sync.Mutex
+	last *doctor.Model
+}
+
+// Load reads everything through the loader.
+func (s *Source) Load(ctx context.Context) (Data, error) {
+	m, err := s.Loader(ctx)
+	if err != nil {
+		return Data{}, err
+	}
+	s.mu.Lock()
+	s.last = m
+	s.mu.Unlock()
+	return pack(m, s.Now), nil
+}
+
+// Apply rebuilds the last model with the current pods and runs the checks again; before the first
+// Load it loads.
+func (s *Source) Apply(ctx context.Context) (Data, error) {
+	s.mu.Lock()
+	last := s.last
+	s.mu.Unlock()
+	if last == nil {
+		return s.Load(ctx)
+	}
+	metas, err := s.Pods(ctx)
+	if err != nil {
+		return Data{}, err
+	}
+	return pack(last.WithPods(metas), s.Now), nil
+}
+
+// pack runs the doctor checks over m and packs the result for the TUI.
+func pack(m *doctor.Model, now func() time.Time) Data {
 	res := doctor.Run(m, doctor.All(now))
 	d := Data{Pods: m.Pods, NADs: m.NADs, Findings: res.Findings, Pools: m.PoolUsage(), Notes: m.Notes,
 		Events: map[string][]*corev1.Event{}, At: now()}
@@ -42,7 +88,7 @@ func Load(ctx context.Context, loader Loader, now func() time.Time) (Data, error
 	for _, es := range d.Events {
 		sort.Slice(es, func(i, j int) bool { return es[i].LastTimestamp.After(es[j].LastTimestamp.Time) })
 	}
-	return d, nil
+	return d
 }
 
 // worst is the highest severity of the findings about each object ("Kind ns/name").

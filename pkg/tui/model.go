@@ -38,6 +38,8 @@ type (
 	dataMsg struct {
 		data Data
 		err  error
+		// took is how long a read of everything (Load) took; 0 for Apply.
+		took time.Duration
 	}
 	tickMsg time.Time
 )
@@ -48,11 +50,15 @@ type Config struct {
 	// Refresh is the tick; 0 loads once (a dump).
 	Refresh time.Duration
 	// Changed, when set, reports (and resets) whether a watch saw a change since it was last
-	// asked; a tick then loads only after a change, or every FullEvery ticks for what the watch
-	// does not cover (NADs, pools, events).
+	// asked; a tick then reads only after a change, and Load every FullEvery ticks for what the
+	// watch does not cover (NADs, pools, events).
 	Changed   func() bool
 	FullEvery int
-	Color     bool
+	// Apply, when set, is what a tick runs after a watched change instead of Load: it rebuilds the
+	// data from the changes the watch applied and the inputs Load read last, without reading the
+	// cluster.
+	Apply func(ctx context.Context) (Data, error)
+	Color bool
 	// Namespace starts the namespace filter ("" for all).
 	Namespace string
 	// Probe, when set, probes a pod (kubectl multinet probe) and returns the report as text.
@@ -72,8 +78,9 @@ type Model struct {
 	loaded  bool
 	loading bool
 	err     error
-	// idleTicks counts ticks since the last load.
+	// idleTicks counts ticks since the last load; loadTook is how long that load took.
 	idleTicks int
+	loadTook  time.Duration
 
 	view, back view
 	width      int
@@ -112,23 +119,60 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(m.load(), m.tick())
 }
 
-func (m Model) load() tea.Cmd {
+// loadTimeout bounds one read of the cluster; at 100,000 pods the first one takes about a minute.
+const loadTimeout = 5 * time.Minute
+
+func (m Model) load() tea.Cmd { return m.read(m.cfg.Load, true) }
+
+func (m Model) read(f func(context.Context) (Data, error), all bool) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 		defer cancel()
-		d, err := m.cfg.Load(ctx)
-		return dataMsg{d, err}
+		start := time.Now()
+		d, err := f(ctx)
+		msg := dataMsg{data: d, err: err}
+		if all {
+			msg.took = time.Since(start)
+		}
+		return msg
 	}
 }
 
-// due says whether this tick should load: always without a watch, else after a change or every
-// FullEvery ticks.
-func (m Model) due() bool {
+// fullEvery is the ticks between loads when a watch covers the pods: Config.FullEvery, stretched so
+// that reading the cluster takes at most a fifth of the time.
+func (m Model) fullEvery() int {
+	n := m.cfg.FullEvery
+	if m.cfg.Refresh > 0 {
+		n = max(n, int(4*m.loadTook/m.cfg.Refresh))
+	}
+	return n
+}
+
+// reading is what a tick reads.
+type reading int
+
+const (
+	readNothing reading = iota
+	readChanges         // Apply: the watched changes
+	readAll             // Load: the cluster
+)
+
+// due is what this tick reads: without a watch, everything; with one, everything every FullEvery
+// ticks, and in between the watched changes (through Apply, else Load) when there were any.
+func (m Model) due() reading {
 	if m.cfg.Changed == nil {
-		return true
+		return readAll
 	}
 	changed := m.cfg.Changed()
-	return changed || m.cfg.FullEvery > 0 && m.idleTicks >= m.cfg.FullEvery
+	switch {
+	case m.cfg.FullEvery > 0 && m.idleTicks >= m.fullEvery():
+		return readAll
+	case !changed:
+		return readNothing
+	case m.cfg.Apply != nil:
+		return readChanges
+	}
+	return readAll
 }
 
 func (m Model) tick() tea.Cmd {
@@ -148,6 +192,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case dataMsg:
 		m.loading = false
+		if msg.took > 0 {
+			m.loadTook = msg.took
+		}
 		if msg.err != nil {
 			m.err = msg.err
 			return m, nil
@@ -158,11 +205,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		m.idleTicks++
-		if m.loading || !m.due() { // a refresh still running is not overlapped: this tick is dropped
+		if m.loading { // a refresh still running is not overlapped: this tick is dropped
 			return m, m.tick()
 		}
-		m.loading, m.idleTicks = true, 0
-		return m, tea.Batch(m.tick(), m.load())
+		switch m.due() {
+		case readChanges:
+			m.loading = true
+			return m, tea.Batch(m.tick(), m.read(m.cfg.Apply, false))
+		case readAll:
+			m.loading, m.idleTicks = true, 0
+			return m, tea.Batch(m.tick(), m.load())
+		}
+		return m, m.tick()
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}

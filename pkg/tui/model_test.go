@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-multinet/kubectl-multinet/internal/fixtures"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/doctor"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 )
 
 var fixedNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -142,32 +143,49 @@ func TestRefreshNeverOverlaps(t *testing.T) {
 
 func TestWatchDrivenRefresh(t *testing.T) {
 	changed := false
-	m := New(Config{Refresh: time.Second, FullEvery: 3, Load: func(context.Context) (Data, error) { return Data{}, nil },
+	var loads, applies int
+	m := New(Config{Refresh: time.Millisecond, FullEvery: 3,
+		Load:    func(context.Context) (Data, error) { loads++; return Data{At: fixedNow}, nil },
+		Apply:   func(context.Context) (Data, error) { applies++; return Data{At: fixedNow}, nil },
 		Changed: func() bool { c := changed; changed = false; return c }})
-	m = send(m, dataMsg{data: Data{At: fixedNow}})
-	loads := 0
-	for i := 0; i < 2; i++ { // nothing changed: no load until FullEvery ticks
-		next, _ := m.Update(tickMsg(fixedNow))
+	// tick sends one tick and runs the reads it starts to their end.
+	tick := func() {
+		t.Helper()
+		next, cmd := m.Update(tickMsg(fixedNow))
 		m = next.(Model)
-		if m.loading {
-			loads++
+		if b, ok := cmd().(tea.BatchMsg); ok {
+			for _, c := range b {
+				if msg, ok := c().(dataMsg); ok {
+					m = send(m, msg)
+				}
+			}
 		}
 	}
-	if loads != 0 {
-		t.Fatalf("loaded %d times without a change", loads)
-	}
-	changed = true // a burst of watch events sets one flag: one load
-	next, _ := m.Update(tickMsg(fixedNow))
-	if m = next.(Model); !m.loading {
-		t.Fatal("a change did not load on the next tick")
-	}
 	m = send(m, dataMsg{data: Data{At: fixedNow}})
-	for i := 0; i < 3; i++ {
-		next, _ = m.Update(tickMsg(fixedNow))
-		m = next.(Model)
+	tick() // nothing changed: no read until FullEvery ticks
+	if loads+applies != 0 {
+		t.Fatalf("%d loads and %d applies without a change", loads, applies)
 	}
-	if !m.loading {
-		t.Fatal("no full reload after FullEvery quiet ticks")
+	changed = true // a burst of watch events sets one flag: one apply, no load
+	tick()
+	if loads != 0 || applies != 1 {
+		t.Fatalf("a change: %d loads and %d applies, want 0 and 1", loads, applies)
+	}
+	tick() // the third tick since the last load reads everything, applies included
+	if loads != 1 {
+		t.Fatalf("%d loads after FullEvery ticks, want 1", loads)
+	}
+	// A load that takes 20 ticks' time spaces the next one 80 ticks out.
+	m = send(m, dataMsg{data: Data{At: fixedNow}, took: 20 * time.Millisecond})
+	for range 79 {
+		tick()
+	}
+	if loads != 1 {
+		t.Fatalf("loaded again after 79 ticks, though one load takes 20")
+	}
+	tick()
+	if loads != 2 {
+		t.Fatalf("no load after 80 ticks")
 	}
 }
 
@@ -230,5 +248,41 @@ func TestGoldenViews(t *testing.T) {
 			}
 			golden.RequireEqual(t, got)
 		})
+	}
+}
+
+// TestSourceAppliesPodsWithoutLoading checks that Apply rebuilds the data from the pods a watch keeps
+// and the NADs of the last load, and calls the loader only before the first load.
+func TestSourceAppliesPodsWithoutLoading(t *testing.T) {
+	objs := fixtures.DemoScenario(t)
+	loads := 0
+	var pods []inspect.PodMeta
+	src := &Source{Now: func() time.Time { return fixedNow },
+		Loader: func(context.Context) (*doctor.Model, error) { loads++; return doctor.FromDump(objs) },
+		Pods:   func(context.Context) ([]inspect.PodMeta, error) { return pods, nil }}
+	first, err := src.Apply(context.Background()) // nothing loaded yet: loads
+	if err != nil || loads != 1 || len(first.Pods) < 2 {
+		t.Fatalf("first apply: %d loads, %d pods, %v", loads, len(first.Pods), err)
+	}
+	kept := first.Pods[0]
+	pods = []inspect.PodMeta{{Namespace: kept.Namespace, Name: kept.Name, Node: "moved", Phase: "Running"},
+		{Namespace: kept.Namespace, Name: "new-pod", Phase: "Pending", Annotations: map[string]string{"k8s.v1.cni.cncf.io/networks": "missing-nad"}}}
+	d, err := src.Apply(context.Background())
+	if err != nil || loads != 1 {
+		t.Fatalf("apply: %d loads, %v", loads, err)
+	}
+	nodes := map[string]string{}
+	for _, p := range d.Pods {
+		nodes[p.Name] = p.Node
+	}
+	if len(d.Pods) != 2 || nodes[kept.Name] != "moved" || nodes["new-pod"] != "" || len(d.NADs) != len(first.NADs) {
+		t.Fatalf("applied data: %d pods (%+v), %d NADs", len(d.Pods), d.Pods, len(d.NADs))
+	}
+	found := false
+	for _, f := range d.Findings {
+		found = found || f.Code == "MN3002" && f.Object.Name == "new-pod"
+	}
+	if !found {
+		t.Error("the new pod's missing NAD was not diagnosed")
 	}
 }

@@ -1,11 +1,16 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-multinet/kubectl-multinet/internal/testneeds"
 )
@@ -63,6 +68,13 @@ func TestTUIEndToEnd(t *testing.T) {
 	defer exec.Command("tmux", "kill-session", "-t", x.name).Run()
 
 	x.waitFor("core-1")
+	// A pod created while the TUI runs arrives through its watch.
+	late := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "late-1", Namespace: ns, Annotations: map[string]string{"k8s.v1.cni.cncf.io/networks": "data"}},
+		Spec: corev1.PodSpec{NodeName: "node-a", Containers: []corev1.Container{{Name: "c", Image: "docker.io/lab/app:1"}}}}
+	if _, err := kubernetes.NewForConfigOrDie(s.env.Config).CoreV1().Pods(ns).Create(context.Background(), late, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	x.waitFor("late-1")
 	x.run("send-keys", "-t", x.name, "/", "edge-2", "Enter")
 	screen := x.waitFor(`filter "edge-2" (1 matches)`)
 	if strings.Contains(screen, "core-1") {

@@ -1,7 +1,9 @@
 package inspect
 
 import (
+	"cmp"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -42,12 +44,10 @@ func Inspect(s Snapshot) []Pod {
 	}
 	wg.Wait()
 	AttachClaims(pods, s.Claims)
-	sort.SliceStable(pods, func(i, j int) bool {
-		if pods[i].Namespace != pods[j].Namespace {
-			return pods[i].Namespace < pods[j].Namespace
-		}
-		return pods[i].Name < pods[j].Name
-	})
+	// Lists arrive in this order already; sorting is only for snapshots that do not.
+	if byKey := func(a, b Pod) int { return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name)) }; !slices.IsSortedFunc(pods, byKey) {
+		slices.SortStableFunc(pods, byKey)
+	}
 	return pods
 }
 

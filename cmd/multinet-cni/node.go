@@ -157,7 +157,7 @@ func serveIPAM(ctx context.Context, cfg *rest.Config, socket string, m *ipam.Met
 		return fmt.Errorf("restrict %s: %w", socket, err)
 	}
 	fmt.Fprintln(os.Stderr, ipam.ServingLine(socket))
-	return (&ipam.Server{Client: dyn, Timeout: 30 * time.Second, Metrics: m}).Serve(ctx, l)
+	return (&ipam.Server{Client: dyn, Timeout: 30 * time.Second, Metrics: m, Cache: &ipam.NetworkCache{Client: dyn, Stop: ctx.Done()}}).Serve(ctx, l)
 }
 
 // serveMetrics serves m at addr (nothing when addr is empty) until ctx ends; it fails only when addr

@@ -41,6 +41,8 @@ type Server struct {
 	Timeout time.Duration
 	// Metrics, when set, counts what it serves.
 	Metrics *Metrics
+	// Cache, when set, keeps the networks the server had to scan in memory (nearly full ranges).
+	Cache *NetworkCache
 }
 
 // Serve accepts connections until ctx ends, one request per connection.
@@ -94,7 +96,11 @@ func (s *Server) run(ctx context.Context, req AgentRequest) AgentResponse {
 	if err != nil {
 		return AgentResponse{Error: err.Error()}
 	}
-	a := newAllocator(&Kube{Client: s.Client, Namespace: conf.Namespace}, conf)
+	var store Store = &Kube{Client: s.Client, Namespace: conf.Namespace}
+	if s.Cache != nil {
+		store = &cachedKube{Kube: store.(*Kube), cache: s.Cache}
+	}
+	a := newAllocator(store, conf)
 	switch req.Op {
 	case "allocate":
 		_, prefix, err := a.Allocate(ctx, req.Owner)

@@ -84,13 +84,22 @@ func (a *Allocator) Allocate(ctx context.Context, o Owner) (*Allocation, netip.P
 
 var errFull = errors.New("range full")
 
+// warmer is a Store that can say a whole-network scan would read memory (the agent's NetworkCache).
+type warmer interface {
+	Warm(network string) bool
+}
+
 func (a *Allocator) allocateIn(ctx context.Context, pl pool, o Owner) (*Allocation, error) {
 	if pl.Size() == 0 {
 		return nil, fmt.Errorf("range %s has no usable address: %w", pl.Range, errFull)
 	}
 	network := a.conf.network(pl)
 	key := a.key(o)
-	for k := 0; k < maxProbes; k++ {
+	probes := maxProbes
+	if w, ok := a.Store.(warmer); ok && w.Warm(network) {
+		probes = 1 // the scan below reads memory: cheaper than probing a range known to be dense
+	}
+	for k := 0; k < probes; k++ {
 		ip := candidate(pl, key, k)
 		if pl.Excluded(ip) {
 			continue

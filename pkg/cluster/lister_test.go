@@ -67,6 +67,10 @@ func TestListStrategiesAgree(t *testing.T) {
 	if err != nil || len(all) != 14 {
 		t.Fatalf("List: %d pods, %v", len(all), err)
 	}
+	keys, err := l.Keys(ctx, PodQuery{PageSize: 5, LabelSelector: "even=true"})
+	if err != nil || fmt.Sprint(keys) != "[a/p0 a/p2 a/p4 a/p6 b/p0 b/p2 b/p4 b/p6]" {
+		t.Errorf("Keys: %v, %v", keys, err)
+	}
 	if _, err := l.List(ctx, PodQuery{Namespace: "a", Names: []string{"p1", "nope"}}); err == nil || err.Error()[:15] != `pod "nope" not ` {
 		t.Errorf("named list of a missing pod: %v", err)
 	}

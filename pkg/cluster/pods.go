@@ -119,6 +119,31 @@ func (l *PodLister) ListAt(ctx context.Context, q PodQuery) ([]inspect.PodMeta, 
 	return l.listTables(ctx, q)
 }
 
+// Keys returns "namespace/name" of every selected pod, from the metadata list alone (no Table): what
+// a caller needs that only asks which pods exist.
+func (l *PodLister) Keys(ctx context.Context, q PodQuery) ([]string, error) {
+	if q.PageSize <= 0 {
+		q.PageSize = DefaultPageSize
+	}
+	res := l.meta.Resource(gvr.Pods).Namespace(q.Namespace)
+	opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector, Limit: q.PageSize}
+	q.first(&opts)
+	var out []string
+	for {
+		page, err := res.List(ctx, opts)
+		if err != nil {
+			return nil, describe(err, "pods", q.Namespace, "", "list")
+		}
+		for i := range page.Items {
+			out = append(out, page.Items[i].Namespace+"/"+page.Items[i].Name)
+		}
+		if opts.Continue = page.Continue; opts.Continue == "" {
+			return out, nil
+		}
+		opts.ResourceVersion, opts.ResourceVersionMatch = "", ""
+	}
+}
+
 // listPaired is the two-request list, and its resourceVersion. ok is false when the two did not pair
 // up.
 func (l *PodLister) listPaired(ctx context.Context, q PodQuery) (out []inspect.PodMeta, rv string, ok bool, err error) {

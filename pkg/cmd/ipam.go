@@ -40,7 +40,7 @@ func (o *IPAMOptions) connect() error {
 	if err != nil {
 		return err
 	}
-	o.clients, o.store = c, &ipam.Kube{Client: c.Dynamic, Namespace: o.StoreNamespace}
+	o.clients, o.store = c, &ipam.Kube{Client: c.Dynamic, Namespace: o.StoreNamespace, Raw: c.Core}
 	return nil
 }
 
@@ -166,13 +166,13 @@ func (o *IPAMGCOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pods, err := o.clients.Pods().List(ctx, cluster.PodQuery{})
+	pods, err := o.clients.Pods().Keys(ctx, cluster.PodQuery{PageSize: 2000})
 	if err != nil {
 		return err
 	}
-	live := map[string]bool{}
+	live := make(map[string]bool, len(pods))
 	for _, p := range pods {
-		live[p.Namespace+"/"+p.Name] = true
+		live[p] = true
 	}
 	verb := "released"
 	if o.DryRun {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/nodecreds"
 )
@@ -83,16 +84,7 @@ type IPRoute struct {
 // IPAllocation is multinet-ipam's record of one allocated address (ipam.multinet.io/v1alpha1).
 type IPAllocation struct {
 	metav1.ObjectMeta `json:"metadata"`
-	Spec              struct {
-		Network     string `json:"network"`
-		Range       string `json:"range"`
-		IP          string `json:"ip"`
-		ContainerID string `json:"containerID"`
-		PodRef      string `json:"podRef"`
-		IfName      string `json:"ifName"`
-		Node        string `json:"node"`
-		Stable      bool   `json:"stable"`
-	} `json:"spec"`
+	Spec              ipam.Spec `json:"spec"`
 }
 
 // Resource names looked up in APIGroups.

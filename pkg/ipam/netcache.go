@@ -7,8 +7,9 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
@@ -38,9 +39,21 @@ func (c *NetworkCache) informer(ctx context.Context, namespace, network string) 
 		if c.networks == nil {
 			c.networks = map[string]cache.SharedIndexInformer{}
 		}
+		// A plain informer over the dynamic client: dynamicinformer would link the typed clientset
+		// into the plugin binary.
 		selector := LabelNetwork + "=" + labelValue(network)
-		inf = dynamicinformer.NewFilteredDynamicInformer(c.Client, gvr.IPAllocations, namespace, 0, cache.Indexers{},
-			func(o *metav1.ListOptions) { o.LabelSelector = selector }).Informer()
+		res := c.Client.Resource(gvr.IPAllocations).Namespace(namespace)
+		lw := &cache.ListWatch{
+			ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+				o.LabelSelector = selector
+				return res.List(ctx, o)
+			},
+			WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+				o.LabelSelector = selector
+				return res.Watch(ctx, o)
+			},
+		}
+		inf = cache.NewSharedIndexInformer(lw, &unstructured.Unstructured{}, 0, cache.Indexers{})
 		c.networks[key] = inf
 		go inf.Run(c.Stop)
 	}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 )
@@ -65,6 +66,9 @@ type Store interface {
 type Kube struct {
 	Client    dynamic.Interface
 	Namespace string
+	// Raw, when set, is a REST client (any base path) that consistent lists read through,
+	// decoding straight into allocations (kubectl multinet ipam at 100,000 allocations).
+	Raw rest.Interface
 }
 
 func (k *Kube) res() dynamic.ResourceInterface {
@@ -204,6 +208,9 @@ func (k *Kube) ListCached(ctx context.Context, network string) ([]*Allocation, e
 func (k *Kube) ListAll(ctx context.Context) ([]*Allocation, error) { return k.list(ctx, "", false) }
 
 func (k *Kube) list(ctx context.Context, selector string, cached bool) ([]*Allocation, error) {
+	if k.Raw != nil && !cached {
+		return listRaw(ctx, k.Raw, k.Namespace, selector)
+	}
 	var out []*Allocation
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: 2000}
 	if cached {

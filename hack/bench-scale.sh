@@ -37,6 +37,39 @@ if ! pgrep -f "$kwok .*--kubeconfig $KUBECONFIG" >/dev/null; then
     > "$dir/logs/kwok.log" 2>&1 < /dev/null &
   echo $! > "$dir/kwok.pid" # hack/cluster.sh down stops every DIR/*.pid
 fi
+# tui_measure: kubectl multinet tui -A in a detached tmux window: seconds to the first frame with the
+# pods in, seconds from creating one pod to the frame that counts it (applied from the watch), and the
+# TUI's peak memory. Key and filter latencies are the model benchmarks' (go test ./pkg/tui -bench .).
+tui_measure() {
+  local s=mn-scale-tui-$$ t0 t1 t2 t3 n pid hwm pod=tui-probe-$$
+  command -v tmux >/dev/null || { echo "tui: not measured (tmux is missing)"; return 0; }
+  pods_shown() { tmux capture-pane -p -t "$s" | sed -n 's/^kubectl multinet  \([0-9]*\) pods .*updated.*/\1/p' | head -1; }
+  wait_for() { # wait_for TEST: poll the screen until TEST holds, for up to 10 minutes
+    local i
+    for i in $(seq 3000); do eval "$1" && return 0; sleep 0.2; done
+    return 1
+  }
+  t0=$(date +%s.%N)
+  tmux new-session -d -s "$s" -x 200 -y 50 "env NO_COLOR=1 KUBECONFIG=$KUBECONFIG $dir/kubectl-multinet tui -A --refresh 1s"
+  if ! wait_for '[ "$(pods_shown)" -gt 0 ] 2>/dev/null'; then
+    echo "tui: no frame with pods within 10 minutes: $(tmux capture-pane -p -t "$s" | head -1)"
+    tmux kill-session -t "$s"; return 0
+  fi
+  t1=$(date +%s.%N); n=$(pods_shown)
+  printf '%s\n' "apiVersion: v1" "kind: Pod" \
+    "metadata: {name: $pod, namespace: scale-00, annotations: {k8s.v1.cni.cncf.io/networks: net-00}}" \
+    "spec: {nodeName: kwok-node-0000, containers: [{name: c, image: docker.io/multinet/app:bench}]}" |
+    "$testbin/kubectl" create -f - >/dev/null || { echo "tui: could not create the probe pod"; tmux kill-session -t "$s"; return 0; }
+  t2=$(date +%s.%N)
+  wait_for '[ "$(pods_shown)" -gt "$n" ] 2>/dev/null' || echo "tui: the new pod never showed"
+  t3=$(date +%s.%N)
+  pid=$(pgrep -f "$dir/kubectl-multinet tui -A" | head -1)
+  hwm=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$pid/status" 2>/dev/null)
+  tmux send-keys -t "$s" q; sleep 1; tmux kill-session -t "$s" 2>/dev/null || true
+  "$testbin/kubectl" delete pod -n scale-00 "$pod" --wait=false >/dev/null || true
+  echo "tui -A: first frame with $n pods after $(awk "BEGIN {printf \"%.1f\", $t1 - $t0}") s; a new pod shown $(awk "BEGIN {printf \"%.1f\", $t3 - $t2}") s after its create (from the watch, refresh 1 s); peak RSS $hwm"
+}
+
 mem() { # mem NAME: resident and peak memory of a control-plane process
   local pid; pid=$(cat "$dir/$1.pid")
   awk '/VmRSS|VmHWM/ {printf "%s %.0f MB ", $1, $2/1024}' "/proc/$pid/status"
@@ -68,6 +101,8 @@ for n in $steps; do
     "kubectl-multinet doctor -A -o json=$dir/kubectl-multinet" doctor -A -o json --fail-on never ";;" \
     "kubectl-multinet graph -A=$dir/kubectl-multinet" graph -A ";;" \
     "kubectl get pods -A -o json=$testbin/kubectl" get pods -A -o json
+  echo
+  tui_measure
   echo
   echo "kube-apiserver: $(mem kube-apiserver); etcd: $(mem etcd)"
 done

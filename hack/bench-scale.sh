@@ -63,7 +63,7 @@ tui_measure() {
   t2=$(date +%s.%N)
   wait_for '[ "$(pods_shown)" -gt "$n" ] 2>/dev/null' || echo "tui: the new pod never showed"
   t3=$(date +%s.%N)
-  pid=$(pgrep -f "$dir/kubectl-multinet tui -A" | head -1)
+  pid=$(pgrep -f "^$dir/kubectl-multinet tui -A" | head -1)
   hwm=$(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$pid/status" 2>/dev/null)
   tmux send-keys -t "$s" q; sleep 1; tmux kill-session -t "$s" 2>/dev/null || true
   "$testbin/kubectl" delete pod -n scale-00 "$pod" --wait=false >/dev/null || true

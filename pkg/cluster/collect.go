@@ -53,12 +53,8 @@ func Collect(ctx context.Context, client dynamic.Interface, resources []Resource
 			items, err := listAll(ctx, client, r)
 			mu.Lock()
 			defer mu.Unlock()
-			switch {
-			case apierrors.IsNotFound(err):
-				out.Notes = append(out.Notes, fmt.Sprintf("skipped %s: this API server does not serve %s", r.Name, r.GVR.GroupResource()))
-				return
-			case err != nil:
-				out.Notes = append(out.Notes, fmt.Sprintf("skipped %s: %v", r.Name, describe(err, r.GVR.Resource, r.Namespace, "", "list")))
+			if err != nil {
+				out.Notes = append(out.Notes, Note(r, err))
 				return
 			}
 			out.Items[r.Name] = items
@@ -66,6 +62,14 @@ func Collect(ctx context.Context, client dynamic.Interface, resources []Resource
 	}
 	wg.Wait()
 	return out
+}
+
+// Note is the line that says r was skipped because reading it failed with err.
+func Note(r Resource, err error) string {
+	if apierrors.IsNotFound(err) {
+		return fmt.Sprintf("skipped %s: this API server does not serve %s", r.Name, r.GVR.GroupResource())
+	}
+	return fmt.Sprintf("skipped %s: %v", r.Name, describe(err, r.GVR.Resource, r.Namespace, "", "list"))
 }
 
 // listAll lists r, trying its fallback versions while a version is not served.

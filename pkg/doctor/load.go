@@ -11,11 +11,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/cluster/gvr"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/dump"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
+	"github.com/kubectl-multinet/kubectl-multinet/pkg/ipam"
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/selection"
 )
 
@@ -87,21 +89,24 @@ type Clients struct {
 	Pods      PodLister
 	Dynamic   dynamic.Interface
 	Discovery discovery.DiscoveryInterface
+	// Raw, when set, is a REST client that multinet-ipam's IPAllocations are read through, decoded
+	// straight into the model (there can be one a pod: 100,000 as unstructured maps cost gigabytes).
+	Raw rest.Interface
 }
 
 // ClientsOf narrows a command's clients to what FromCluster reads through.
 func ClientsOf(c *cluster.Clients) Clients {
-	return Clients{Pods: c.Pods(), Dynamic: c.Dynamic, Discovery: c.Discovery}
+	return Clients{Pods: c.Pods(), Dynamic: c.Dynamic, Discovery: c.Discovery, Raw: c.Core}
 }
 
 // FromCluster reads every input once. Pods must be readable; any other input that cannot be read
 // is noted and the checks needing it are skipped.
 func FromCluster(ctx context.Context, c Clients, sel selection.Selection) (*Model, error) {
 	m := NewModel()
+	allocations := cluster.Resource{Name: string(InAllocations), GVR: gvr.IPAllocations}
 	resources := []cluster.Resource{
 		{Name: string(InNADs), GVR: gvr.NADs},
 		{Name: string(InIPPools), GVR: gvr.IPPools},
-		{Name: string(InAllocations), GVR: gvr.IPAllocations},
 		{Name: string(InORIPs), GVR: gvr.ORIPs},
 		{Name: string(InEvents), GVR: gvr.Events, Namespace: sel.Scope(), FieldSelector: "reason=FailedCreatePodSandBox"},
 		{Name: string(InNodes), GVR: gvr.Nodes},
@@ -120,6 +125,16 @@ func FromCluster(ctx context.Context, c Clients, sel selection.Selection) (*Mode
 		metas, err := c.Pods.List(ctx, sel.Query())
 		pods <- podResult{metas, err}
 	}()
+	var allocs chan allocResult
+	if c.Raw != nil {
+		allocs = make(chan allocResult, 1)
+		go func() {
+			list, err := ipam.ListAllocations(ctx, c.Raw, "")
+			allocs <- allocResult{list, err}
+		}()
+	} else {
+		resources = append(resources, allocations)
+	}
 	col := cluster.Collect(ctx, c.Dynamic, resources)
 	m.Notes = append(m.Notes, col.Notes...)
 	var all []unstructured.Unstructured
@@ -134,6 +149,13 @@ func FromCluster(ctx context.Context, c Clients, sel selection.Selection) (*Mode
 	}
 	if err := m.AddObjects(all); err != nil {
 		return nil, err
+	}
+	if allocs != nil {
+		if r := <-allocs; r.err != nil {
+			m.Notes = append(m.Notes, cluster.Note(allocations, r.err))
+		} else {
+			m.setAllocations(r.list)
+		}
 	}
 	if m.Has(InIPPools) || m.Has(InAllocations) {
 		m.Mark(InPools)
@@ -150,6 +172,23 @@ func FromCluster(ctx context.Context, c Clients, sel selection.Selection) (*Mode
 	}
 	m.SetPods(pr.metas)
 	return m, nil
+}
+
+type allocResult struct {
+	list []*ipam.Allocation
+	err  error
+}
+
+// setAllocations files multinet-ipam's allocations, read by ipam.ListAllocations.
+func (m *Model) setAllocations(list []*ipam.Allocation) {
+	m.Allocations = make([]*IPAllocation, 0, len(list))
+	for _, a := range list {
+		al := &IPAllocation{Spec: ipam.Spec{Network: a.Network, Range: a.Range, IP: a.IP, ContainerID: a.ContainerID, PodRef: a.PodRef,
+			IfName: a.IfName, Node: a.Node, Stable: a.Stable}}
+		al.Name, al.Namespace, al.UID, al.ResourceVersion = a.Name, a.Namespace, a.UID, a.ResourceVersion
+		m.Allocations = append(m.Allocations, al)
+	}
+	m.Mark(InAllocations)
 }
 
 // readAPIGroups asks discovery which of the network CRDs are served.

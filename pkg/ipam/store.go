@@ -26,7 +26,9 @@ const (
 
 // Allocation is one allocated address.
 type Allocation struct {
-	Name        string
+	Name string
+	// Namespace is the object's namespace, where a list read it ("" otherwise: the store's).
+	Namespace   string
 	Network     string
 	Range       string
 	IP          string
@@ -128,7 +130,7 @@ func (a *Allocation) object() *unstructured.Unstructured {
 func fromObject(u *unstructured.Unstructured) *Allocation {
 	s := func(k string) string { v, _, _ := unstructured.NestedString(u.Object, "spec", k); return v }
 	stable, _, _ := unstructured.NestedBool(u.Object, "spec", "stable")
-	return &Allocation{Name: u.GetName(), Network: s("network"), Range: s("range"), IP: s("ip"), ContainerID: s("containerID"),
+	return &Allocation{Name: u.GetName(), Namespace: u.GetNamespace(), Network: s("network"), Range: s("range"), IP: s("ip"), ContainerID: s("containerID"),
 		PodRef: s("podRef"), IfName: s("ifName"), Node: s("node"), Stable: stable, UID: u.GetUID(), ResourceVersion: u.GetResourceVersion()}
 }
 
@@ -209,7 +211,8 @@ func (k *Kube) ListAll(ctx context.Context) ([]*Allocation, error) { return k.li
 
 func (k *Kube) list(ctx context.Context, selector string, cached bool) ([]*Allocation, error) {
 	if k.Raw != nil && !cached {
-		return listRaw(ctx, k.Raw, k.Namespace, selector)
+		out, err := listRaw(ctx, k.Raw, k.Namespace, selector)
+		return out, mapErr(err)
 	}
 	var out []*Allocation
 	opts := metav1.ListOptions{LabelSelector: selector, Limit: 2000}

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
@@ -79,17 +78,28 @@ func TestListStrategiesAgree(t *testing.T) {
 // envLister starts an API server for the test and returns a lister on it and a clientset to seed it.
 func envLister(t *testing.T) (*PodLister, kubernetes.Interface) {
 	t.Helper()
+	env := startEnv(t)
+	return listerFor(t, env.Config), kubernetes.NewForConfigOrDie(env.Config)
+}
+
+// startEnv starts an API server that stops with the test.
+func startEnv(t *testing.T) *testenv.Env {
+	t.Helper()
 	testneeds.Need(t, testneeds.Lacks(false, true))
 	env, err := testenv.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	cfg := rest.CopyConfig(env.Config)
-	cfg.APIPath, cfg.GroupVersion, cfg.NegotiatedSerializer = "/api", &corev1.SchemeGroupVersion, scheme.Codecs.WithoutConversion()
-	core, err := rest.RESTClientFor(cfg)
+	return env
+}
+
+// listerFor is a pod lister over cfg.
+func listerFor(t *testing.T, cfg *rest.Config) *PodLister {
+	t.Helper()
+	core, err := coreClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewPodLister(core, metadata.NewForConfigOrDie(metadata.ConfigFor(env.Config))), kubernetes.NewForConfigOrDie(env.Config)
+	return NewPodLister(core, metadata.NewForConfigOrDie(metadata.ConfigFor(cfg)))
 }

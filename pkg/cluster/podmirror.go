@@ -30,8 +30,10 @@ func NewPodMirror(l *PodLister, q PodQuery) *PodMirror {
 	return &PodMirror{lister: l, query: q, listed: make(chan struct{})}
 }
 
-// Run lists and then watches until ctx ends. A list or watch that fails is retried with a capped
-// backoff; until a list succeeds, List returns its error.
+// Run lists and then watches until ctx ends. A watch the server closes is resumed where it ended; one
+// that fails (it fell behind, or cannot be watched at all, say for want of the watch verb) is
+// replaced by a new list, as client-go's reflector does, with a capped backoff. Until a list
+// succeeds, List returns its error.
 func (m *PodMirror) Run(ctx context.Context) {
 	backoff := time.Second
 	rv := ""
@@ -50,12 +52,13 @@ func (m *PodMirror) Run(ctx context.Context) {
 		next, err := m.lister.Watch(ctx, m.query, rv, m.apply)
 		switch {
 		case errors.Is(err, ErrExpired):
-			rv = "" // list again
+			rv = "" // list again, now
 			continue
-		case err == nil && next != rv:
-			backoff = time.Second
+		case err != nil:
+			rv = "" // list again, after the backoff
+		case next != rv:
+			rv, backoff = next, time.Second
 		}
-		rv = next
 		if !m.wait(ctx, &backoff) {
 			return
 		}

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/inspect"
 )
@@ -130,4 +133,56 @@ func FuzzDecodeWatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = decodeWatch(strings.NewReader(s), "1", func(PodChange) {})
 	})
+}
+
+// TestPodMirrorWithoutWatch: a user who may list pods but not watch them still sees new pods; the
+// mirror lists again after each failed watch, as client-go's reflector does.
+func TestPodMirrorWithoutWatch(t *testing.T) {
+	env := startEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	admin := kubernetes.NewForConfigOrDie(env.Config)
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "list-pods"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list"}}}}
+	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "list-pods"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "list-pods"},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: "lister"}}}
+	if _, err := admin.RbacV1().ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	path, err := env.KubeconfigFor(t.TempDir(), "lister")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewPodMirror(listerFor(t, cfg), PodQuery{Namespace: "default"})
+	go m.Run(ctx)
+	if _, err := m.List(ctx, PodQuery{}); err != nil {
+		t.Fatalf("first list: %v", err)
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "late", Namespace: "default"},
+		Spec: corev1.PodSpec{NodeName: "node-a", Containers: []corev1.Container{{Name: "c", Image: "docker.io/lab/app:1"}}}}
+	if _, err := admin.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		metas, err := m.List(ctx, PodQuery{})
+		if err == nil && len(metas) == 1 && metas[0].Name == "late" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new pod never reached the mirror without a watch: %v, %v", metas, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := m.Lists(); n < 2 {
+		t.Errorf("%d lists; the pod can only have come from a second one", n)
+	}
 }

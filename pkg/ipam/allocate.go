@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/kubectl-multinet/kubectl-multinet/pkg/iprange"
@@ -207,33 +208,32 @@ func (a *Allocator) backoff(attempt int) {
 }
 
 // Release frees the owner's allocations. With stable_identity the address stays reserved for the
-// pod (its container cleared) until GC finds the pod gone. Nothing to free is success.
+// pod (its container cleared) until GC finds the pod gone. Nothing to free is success. The owner's
+// allocation is looked for at its hashed probes, then in the network's cache when the store keeps one
+// (the agent, for nearly full ranges), then in a list of the network by container.
 func (a *Allocator) Release(ctx context.Context, o Owner) error {
 	for _, pl := range a.conf.Pools {
 		network := a.conf.network(pl)
-		key := a.key(o)
-		found := false
-		for k := 0; k < maxProbes && !found; k++ {
-			al, err := a.Store.Get(ctx, objectName(network, candidate(pl, key, k).String()))
-			if errors.Is(err, errNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if al.ContainerID == o.ContainerID && al.IfName == o.IfName {
-				found = true
-				if err := a.free(ctx, al); err != nil {
-					return err
-				}
-			}
+		w, ok := a.Store.(warmer)
+		warm := ok && w.Warm(network)
+		found, err := a.releaseProbed(ctx, network, pl, o, warm)
+		if err != nil {
+			return err
 		}
 		if found {
 			continue
 		}
-		list, err := a.Store.List(ctx, network, o.ContainerID)
-		if err != nil {
-			return fmt.Errorf("list allocations of %s: %w", network, err)
+		var list []*Allocation
+		if warm {
+			if list, err = a.Store.ListCached(ctx, network); err != nil {
+				return fmt.Errorf("list allocations of %s: %w", where(network, pl), err)
+			}
+			list = slices.DeleteFunc(list, func(al *Allocation) bool { return al.ContainerID != o.ContainerID || al.IfName != o.IfName })
+		}
+		if len(list) == 0 { // not cached (or not yet): read the network
+			if list, err = a.Store.List(ctx, network, o.ContainerID); err != nil {
+				return fmt.Errorf("list allocations of %s: %w", where(network, pl), err)
+			}
 		}
 		for _, al := range list {
 			if al.ContainerID == o.ContainerID && al.IfName == o.IfName {
@@ -244,6 +244,29 @@ func (a *Allocator) Release(ctx context.Context, o Owner) error {
 		}
 	}
 	return nil
+}
+
+// releaseProbed frees the owner's allocation if it is at one of its hashed probes (only the first
+// when warm: in a nearly full range most were taken by others). found says it was.
+func (a *Allocator) releaseProbed(ctx context.Context, network string, pl pool, o Owner, warm bool) (bool, error) {
+	probes := maxProbes
+	if warm {
+		probes = 1
+	}
+	key := a.key(o)
+	for k := 0; k < probes; k++ {
+		al, err := a.Store.Get(ctx, objectName(network, candidate(pl, key, k).String()))
+		if errors.Is(err, errNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if al.ContainerID == o.ContainerID && al.IfName == o.IfName {
+			return true, a.free(ctx, al)
+		}
+	}
+	return false, nil
 }
 
 func (a *Allocator) free(ctx context.Context, al *Allocation) error {

@@ -12,7 +12,8 @@ import (
 // TestNetworkCacheFillsARange fills a /27 through allocators that read a NetworkCache, as the node
 // agent does, while another writer takes addresses behind the cache's back: every address is handed
 // out once, the writer's never, a retried ADD gets its own address back from the cache, the range
-// ends full, and after the first scan the network is warm (one informer, no more lists).
+// ends full, after the first scan the network is warm (one informer, no more lists), and releases
+// find their allocations.
 func TestNetworkCacheFillsARange(t *testing.T) {
 	testneeds.Need(t, env.lacking)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -56,5 +57,15 @@ func TestNetworkCacheFillsARange(t *testing.T) {
 	}
 	if n := count(t, "cached-27"); n != 30 {
 		t.Errorf("%d allocations, want 30", n)
+	}
+	// Releases through the warm cache: its own container's, and one the other writer made (found in
+	// the cache, or by the list when the cache has not seen it yet).
+	for _, c := range []string{"c4", "c2"} {
+		if err := a.Release(ctx, Owner{ContainerID: c, IfName: "net1", PodRef: "app/p"}); err != nil {
+			t.Fatalf("release %s: %v", c, err)
+		}
+	}
+	if n := count(t, "cached-27"); n != 28 {
+		t.Errorf("%d allocations after two releases, want 28", n)
 	}
 }

@@ -153,6 +153,6 @@ the pod's view or quit. NO_COLOR turns colours off.`,
 		},
 	}
 	o.SelectionOptions.AddFlags(c.Flags(), selectionFlags{selector: true, file: true, allHelp: "Show pods in all namespaces."})
-	c.Flags().DurationVar(&o.Refresh, "refresh", o.Refresh, "Tick at which changes seen by the watch are re-read.")
+	c.Flags().DurationVar(&o.Refresh, "refresh", o.Refresh, "Tick at which the changes the pod watch saw are applied.")
 	return c
 }

@@ -12,7 +12,7 @@ import (
 
 // PodMirror keeps a copy of the selected pods current: it lists them once and then applies the
 // changes of a watch from that list's resourceVersion, so a change costs one watched row, never a
-// list of every pod. It lists again only when the watch has fallen too far behind (410 Gone).
+// list of every pod. It lists again only when a watch fails (see Run).
 type PodMirror struct {
 	lister *PodLister
 	query  PodQuery

@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -21,8 +23,11 @@ type PodMirror struct {
 	pods    map[string]inspect.PodMeta
 	listed  chan struct{} // closed when the first list ended (with pods or an error)
 	listErr error
-	changed bool
-	lists   int
+	// pending are the pods changed since Changes was last called, by key: the pod's latest
+	// metadata, or nil when it was deleted. relisted says the pods were listed again since.
+	pending  map[string]*inspect.PodMeta
+	relisted bool
+	lists    int
 }
 
 // NewPodMirror returns a mirror of the pods q selects; Run fills it.
@@ -86,7 +91,7 @@ func (m *PodMirror) setList(metas []inspect.PodMeta, err error) {
 		for _, p := range metas {
 			m.pods[p.Namespace+"/"+p.Name] = p
 		}
-		m.changed = !first
+		m.relisted, m.pending = !first, nil
 	}
 	if m.pods == nil {
 		m.listErr = err
@@ -102,12 +107,16 @@ func (m *PodMirror) apply(c PodChange) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	key := c.Pod.Namespace + "/" + c.Pod.Name
+	if m.pending == nil {
+		m.pending = map[string]*inspect.PodMeta{}
+	}
 	if c.Deleted {
 		delete(m.pods, key)
+		m.pending[key] = nil
 	} else {
 		m.pods[key] = c.Pod
+		m.pending[key] = &c.Pod
 	}
-	m.changed = true
 }
 
 // List returns the mirrored pods in namespace, name order, waiting for the first list if it has not
@@ -136,12 +145,29 @@ func (m *PodMirror) List(ctx context.Context, _ PodQuery) ([]inspect.PodMeta, er
 	return out, nil
 }
 
-// Changed reports, and resets, whether the pods changed since it was last asked.
+// Changed reports whether pods changed since Changes was last called.
 func (m *PodMirror) Changed() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := m.changed
-	m.changed = false
+	return m.relisted || len(m.pending) > 0
+}
+
+// Changes returns, and forgets, the pods changed since it was last called: each pod once, as it is
+// now. After a new list the changes are not known one by one, and All is set.
+func (m *PodMirror) Changes() inspect.PodChanges {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := inspect.PodChanges{All: m.relisted}
+	if !c.All {
+		for _, key := range slices.Sorted(maps.Keys(m.pending)) {
+			if p := m.pending[key]; p != nil {
+				c.Changed = append(c.Changed, *p)
+			} else {
+				c.Deleted = append(c.Deleted, key)
+			}
+		}
+	}
+	m.relisted, m.pending = false, nil
 	return c
 }
 

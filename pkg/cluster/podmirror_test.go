@@ -65,7 +65,9 @@ func TestPodMirrorFollowsTheWatch(t *testing.T) {
 		t.Fatalf("%s: mirror holds %v, want %v", step, got, want)
 	}
 	until("first list", map[string]string{"p0": "n@node-a/Pending", "p1": "n@node-a/Pending", "p2": "n@node-a/Pending"})
-	m.Changed() // the list itself is not a change
+	if m.Changed() || !m.Changes().Empty() {
+		t.Error("the first list was reported as a change")
+	}
 
 	if _, err := cs.CoreV1().Pods("m").Create(ctx, pod(3), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -87,8 +89,19 @@ func TestPodMirrorFollowsTheWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	until("after create, update, delete", map[string]string{"p1": "n,n2@node-a/Pending", "p2": "n@node-a/Pending", "p3": "n@node-a/Pending"})
-	if !m.Changed() || m.Changed() {
-		t.Error("Changed did not report the watched changes once")
+	if !m.Changed() {
+		t.Error("Changed did not report the watched changes")
+	}
+	var changed []string
+	ch := m.Changes()
+	for _, p := range ch.Changed {
+		changed = append(changed, p.Name+"="+p.Annotations["k8s.v1.cni.cncf.io/networks"])
+	}
+	if fmt.Sprint(changed, ch.Deleted, ch.All) != "[p1=n,n2 p3=n] [m/p0] false" {
+		t.Errorf("changes: %v deleted %v all %v; want p1 and p3 changed, m/p0 deleted", changed, ch.Deleted, ch.All)
+	}
+	if m.Changed() || !m.Changes().Empty() {
+		t.Error("the changes were reported twice")
 	}
 	if n := m.Lists(); n != 1 {
 		t.Errorf("the mirror listed %d times, want 1 (changes come from the watch)", n)
@@ -184,5 +197,8 @@ func TestPodMirrorWithoutWatch(t *testing.T) {
 	}
 	if n := m.Lists(); n < 2 {
 		t.Errorf("%d lists; the pod can only have come from a second one", n)
+	}
+	if ch := m.Changes(); !ch.All {
+		t.Errorf("after a new list the changes are %+v; want All (not known one by one)", ch)
 	}
 }

@@ -71,13 +71,14 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// The pods are listed once and then kept current by a watch; a watched change is applied
-		// to the last model (Apply) and the checks run again, without listing the pods again.
+		// The pods are listed once and then kept current by a watch; the watched changes are
+		// applied to the last model (Apply), only the changed pods inspected again, and the checks
+		// run again, without listing the pods again.
 		mirror := cluster.NewPodMirror(c.Pods(), o.Selection.Query())
 		background.Add(1)
 		go func() { defer background.Done(); mirror.Run(ctx) }()
 		o.pods = mirror
-		src := &tui.Source{Loader: o.Model, Now: time.Now,
+		src := &tui.Source{Loader: o.Model, Now: time.Now, Changes: mirror.Changes,
 			Pods: func(ctx context.Context) ([]inspect.PodMeta, error) { return mirror.List(ctx, cluster.PodQuery{}) }}
 		cfg.Load, cfg.Apply, cfg.Changed, cfg.FullEvery = src.Load, src.Apply, mirror.Changed, fullEvery
 		cfg.Probe = func(pctx context.Context, ns, name string) (string, error) {

@@ -1,8 +1,10 @@
 package doctor
 
 import (
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -411,5 +413,68 @@ func TestWithPodsLeavesTheModel(t *testing.T) {
 	}
 	if got := codes(Run(m, now)); !reflect.DeepEqual(got, before) || m.Pod("cnf/other") != nil {
 		t.Errorf("the original model changed: %v", got)
+	}
+}
+
+// TestWithChangesIsWithPods checks that applying watched changes to a model gives the pods, index and
+// findings that inspecting every pod again gives, and leaves the model it came from unchanged.
+func TestWithChangesIsWithPods(t *testing.T) {
+	meta := func(ns, name, networks, status string) inspect.PodMeta {
+		a := map[string]string{"k8s.v1.cni.cncf.io/networks": networks}
+		if status != "" {
+			a["k8s.v1.cni.cncf.io/network-status"] = status
+		}
+		return inspect.PodMeta{Namespace: ns, Name: name, Node: "node-a", Phase: "Running", Annotations: a}
+	}
+	attached := `[{"name":"cnf/data","interface":"net1","ips":["10.1.0.5"]}]`
+	base := []inspect.PodMeta{
+		meta("cnf", "a", "data", attached),
+		meta("cnf", "b", "data", ""),
+		meta("cnf", "c", "gone", ""),
+		meta("other", "d", "cnf/data", ""),
+	}
+	m := modelYAML(t, nad("data", `{"type":"macvlan","master":"eth1","ipam":{"type":"static"}}`)).WithPods(base)
+	now := All(func() time.Time { return testNow })
+	before := codes(Run(m, now))
+	for _, tc := range []struct {
+		name string
+		ch   inspect.PodChanges
+	}{
+		{"nothing", inspect.PodChanges{}},
+		{"one attached", inspect.PodChanges{Changed: []inspect.PodMeta{meta("cnf", "b", "data", attached)}}},
+		{"one deleted", inspect.PodChanges{Deleted: []string{"cnf/c"}}},
+		{"created first and last", inspect.PodChanges{Changed: []inspect.PodMeta{meta("zz", "z", "gone", ""), meta("aa", "a", "data", "")}}},
+		{"unknown deleted", inspect.PodChanges{Deleted: []string{"cnf/never"}}},
+		{"all at once", inspect.PodChanges{Changed: []inspect.PodMeta{meta("cnf", "a", "gone", ""), meta("cnf", "e", "data", attached)},
+			Deleted: []string{"cnf/b", "other/d"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pods := map[string]inspect.PodMeta{}
+			for _, p := range base {
+				pods[p.Namespace+"/"+p.Name] = p
+			}
+			for _, p := range tc.ch.Changed {
+				pods[p.Namespace+"/"+p.Name] = p
+			}
+			for _, k := range tc.ch.Deleted {
+				delete(pods, k)
+			}
+			want := m.WithPods(slices.Collect(maps.Values(pods)))
+			got := m.WithChanges(tc.ch)
+			if !reflect.DeepEqual(got.Pods, want.Pods) {
+				t.Errorf("pods:\n%+v\nwant\n%+v", got.Pods, want.Pods)
+			}
+			for key := range pods {
+				if p := got.Pod(key); p == nil || p.Namespace+"/"+p.Name != key {
+					t.Errorf("pod %s not indexed: %+v", key, p)
+				}
+			}
+			if g, w := codes(Run(got, now)), codes(Run(want, now)); !reflect.DeepEqual(g, w) {
+				t.Errorf("findings %v, want %v", g, w)
+			}
+			if got := codes(Run(m, now)); !reflect.DeepEqual(got, before) || len(m.Pods) != len(base) {
+				t.Errorf("the original model changed: %v", got)
+			}
+		})
 	}
 }

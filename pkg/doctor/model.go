@@ -117,26 +117,70 @@ func (m *Model) missing(needs []Input) []Input {
 
 // SetPods inspects pods and indexes them. nads must be set first so that interfaces carry configs.
 func (m *Model) SetPods(metas []inspect.PodMeta) {
+	m.Pods = m.inspect(metas)
+	m.index()
+}
+
+// inspect inspects metas against the model's NADs and claims.
+func (m *Model) inspect(metas []inspect.PodMeta) []inspect.Pod {
 	set := inspect.NewNADSet()
 	for _, n := range m.NADs {
 		set.Add(n.NetworkAttachmentDefinition)
 	}
-	m.Pods = inspect.Inspect(inspect.Snapshot{Pods: metas, NADs: set, Claims: m.Claims})
+	return inspect.Inspect(inspect.Snapshot{Pods: metas, NADs: set, Claims: m.Claims})
+}
+
+// index rebuilds the pod index from m.Pods.
+func (m *Model) index() {
+	m.podByKey = make(map[string]*inspect.Pod, len(m.Pods))
 	for i := range m.Pods {
 		p := &m.Pods[i]
 		m.podByKey[p.Namespace+"/"+p.Name] = p
 	}
 }
 
-// WithPods returns a model with m's inputs and metas in place of m's pods, inspected against m's
-// NADs and claims; m is not changed. It applies watched pod changes without reading anything else.
-func (m *Model) WithPods(metas []inspect.PodMeta) *Model {
+// derive returns a copy of m that shares its inputs and may be given other pods.
+func (m *Model) derive() *Model {
 	c := *m
 	c.have = maps.Clone(m.have)
 	c.Notes = slices.Clone(m.Notes)
-	c.podByKey = make(map[string]*inspect.Pod, len(metas))
-	c.SetPods(metas)
 	return &c
+}
+
+// WithPods returns a model with m's inputs and metas in place of m's pods, inspected against m's
+// NADs and claims; m is not changed. It applies watched pod changes without reading anything else.
+func (m *Model) WithPods(metas []inspect.PodMeta) *Model {
+	c := m.derive()
+	c.SetPods(metas)
+	return c
+}
+
+// WithChanges returns a model with m's pods changed by ch: the changed pods are inspected against
+// m's NADs and claims, the deleted ones dropped, and every other pod kept as m inspected it (the same
+// pods WithPods would give, at the cost of the changes alone); m is not changed.
+func (m *Model) WithChanges(ch inspect.PodChanges) *Model {
+	type key struct{ ns, name string }
+	drop := make(map[key]bool, len(ch.Changed)+len(ch.Deleted))
+	for _, p := range ch.Changed {
+		drop[key{p.Namespace, p.Name}] = true
+	}
+	for _, k := range ch.Deleted {
+		ns, name, _ := strings.Cut(k, "/")
+		drop[key{ns, name}] = true
+	}
+	c := m.derive()
+	c.Pods = make([]inspect.Pod, 0, len(m.Pods)+len(ch.Changed))
+	for _, p := range m.Pods {
+		if !drop[key{p.Namespace, p.Name}] {
+			c.Pods = append(c.Pods, p)
+		}
+	}
+	c.Pods = append(c.Pods, m.inspect(ch.Changed)...)
+	if !slices.IsSortedFunc(c.Pods, inspect.ComparePods) {
+		slices.SortFunc(c.Pods, inspect.ComparePods)
+	}
+	c.index()
+	return c
 }
 
 // Pod returns the pod namespace/name, or nil.

@@ -45,10 +45,15 @@ func Inspect(s Snapshot) []Pod {
 	wg.Wait()
 	AttachClaims(pods, s.Claims)
 	// Lists arrive in this order already; sorting is only for snapshots that do not.
-	if byKey := func(a, b Pod) int { return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name)) }; !slices.IsSortedFunc(pods, byKey) {
-		slices.SortStableFunc(pods, byKey)
+	if !slices.IsSortedFunc(pods, ComparePods) {
+		slices.SortStableFunc(pods, ComparePods)
 	}
 	return pods
+}
+
+// ComparePods orders pods by namespace, then name: the order of a list, and of Inspect's result.
+func ComparePods(a, b Pod) int {
+	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 }
 
 // ReferencedNADs lists the namespace/name keys of every NAD the pods ask for or report, once each.

@@ -28,6 +28,18 @@ type PodMeta struct {
 	Claims []string
 }
 
+// PodChanges are the pods that changed since some point: the new metadata of each pod created or
+// changed, and the keys (namespace/name) of the pods deleted.
+type PodChanges struct {
+	Changed []PodMeta
+	Deleted []string
+	// All says the changes are not known one by one (the pods were listed again): read every pod.
+	All bool
+}
+
+// Empty reports whether there is no change.
+func (c PodChanges) Empty() bool { return !c.All && len(c.Changed) == 0 && len(c.Deleted) == 0 }
+
 // Pod is the network view of one pod.
 type Pod struct {
 	Namespace  string      `json:"namespace"`

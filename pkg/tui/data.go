@@ -36,10 +36,13 @@ func Load(ctx context.Context, loader Loader, now func() time.Time) (Data, error
 	return pack(m, now), nil
 }
 
-// Source is the data of a live TUI: Load reads the cluster, Apply rebuilds the model Load read last
-// with the pods as a watch keeps them (a cluster.PodMirror), reading nothing else.
+// Source is the data of a live TUI: Load reads the cluster, Apply rebuilds the model read last with
+// the pod changes a watch saw (a cluster.PodMirror), reading nothing else.
 type Source struct {
 	Loader Loader
+	// Changes returns, and forgets, the pod changes seen since it was last called; nil means every
+	// Apply reads Pods.
+	Changes func() inspect.PodChanges
 	// Pods returns the current pods.
 	Pods func(ctx context.Context) ([]inspect.PodMeta, error)
 	Now  func() time.Time
@@ -48,20 +51,22 @@ type Source struct {
 	last *doctor.Model
 }
 
-// Load reads everything through the loader.
+// Load reads everything through the loader. The changes seen before are forgotten: the loader reads
+// the pods as they are now.
 func (s *Source) Load(ctx context.Context) (Data, error) {
+	if s.Changes != nil {
+		s.Changes()
+	}
 	m, err := s.Loader(ctx)
 	if err != nil {
 		return Data{}, err
 	}
-	s.mu.Lock()
-	s.last = m
-	s.mu.Unlock()
+	s.keep(m)
 	return pack(m, s.Now), nil
 }
 
-// Apply rebuilds the last model with the current pods and runs the checks again; before the first
-// Load it loads.
+// Apply rebuilds the last model with the changed pods, inspecting only those (all of them when the
+// changes are not known one by one), and runs the checks again; before the first Load it loads.
 func (s *Source) Apply(ctx context.Context) (Data, error) {
 	s.mu.Lock()
 	last := s.last
@@ -69,11 +74,29 @@ func (s *Source) Apply(ctx context.Context) (Data, error) {
 	if last == nil {
 		return s.Load(ctx)
 	}
-	metas, err := s.Pods(ctx)
-	if err != nil {
-		return Data{}, err
+	ch := inspect.PodChanges{All: true}
+	if s.Changes != nil {
+		ch = s.Changes()
 	}
-	return pack(last.WithPods(metas), s.Now), nil
+	var next *doctor.Model
+	if ch.All {
+		metas, err := s.Pods(ctx)
+		if err != nil {
+			return Data{}, err
+		}
+		next = last.WithPods(metas)
+	} else {
+		next = last.WithChanges(ch)
+	}
+	s.keep(next)
+	return pack(next, s.Now), nil
+}
+
+// keep makes m the model the next Apply starts from.
+func (s *Source) keep(m *doctor.Model) {
+	s.mu.Lock()
+	s.last = m
+	s.mu.Unlock()
 }
 
 // pack runs the doctor checks over m and packs the result for the TUI.

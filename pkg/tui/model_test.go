@@ -286,3 +286,44 @@ func TestSourceAppliesPodsWithoutLoading(t *testing.T) {
 		t.Error("the new pod's missing NAD was not diagnosed")
 	}
 }
+
+// TestSourceAppliesOnlyTheChanges checks that with a watch's changes Apply inspects the changed pods
+// into the last model and never reads all the pods, and that a change after a new list reads them.
+func TestSourceAppliesOnlyTheChanges(t *testing.T) {
+	objs := fixtures.DemoScenario(t)
+	var ch inspect.PodChanges
+	reads := 0
+	src := &Source{Now: func() time.Time { return fixedNow },
+		Loader:  func(context.Context) (*doctor.Model, error) { return doctor.FromDump(objs) },
+		Changes: func() inspect.PodChanges { c := ch; ch = inspect.PodChanges{}; return c },
+		Pods:    func(context.Context) ([]inspect.PodMeta, error) { reads++; return nil, nil }}
+	first, err := src.Load(context.Background())
+	if err != nil || len(first.Pods) < 2 {
+		t.Fatalf("load: %d pods, %v", len(first.Pods), err)
+	}
+	gone, kept := first.Pods[0], first.Pods[1]
+	ch = inspect.PodChanges{Deleted: []string{gone.Namespace + "/" + gone.Name},
+		Changed: []inspect.PodMeta{{Namespace: kept.Namespace, Name: "new-pod", Phase: "Pending", Annotations: map[string]string{"k8s.v1.cni.cncf.io/networks": "missing-nad"}}}}
+	d, err := src.Apply(context.Background())
+	if err != nil || reads != 0 {
+		t.Fatalf("apply: %d reads of every pod, %v", reads, err)
+	}
+	names := map[string]bool{}
+	for _, p := range d.Pods {
+		names[p.Namespace+"/"+p.Name] = true
+	}
+	if len(d.Pods) != len(first.Pods) || names[gone.Namespace+"/"+gone.Name] || !names[kept.Namespace+"/"+kept.Name] || !names[kept.Namespace+"/new-pod"] {
+		t.Fatalf("applied pods %v; want %d, without %s, with new-pod", names, len(first.Pods), gone.Name)
+	}
+	found := false
+	for _, f := range d.Findings {
+		found = found || f.Code == "MN3002" && f.Object.Name == "new-pod"
+	}
+	if !found {
+		t.Error("the new pod's missing NAD was not diagnosed")
+	}
+	ch = inspect.PodChanges{All: true}
+	if d, err = src.Apply(context.Background()); err != nil || reads != 1 || len(d.Pods) != 0 {
+		t.Errorf("after a new list: %d reads, %d pods, %v; want one read of every pod (none)", reads, len(d.Pods), err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 
@@ -17,8 +18,9 @@ import (
 // Env is a running control plane.
 type Env struct {
 	// Config is an admin REST config.
-	Config *rest.Config
-	env    *envtest.Environment
+	Config   *rest.Config
+	env      *envtest.Environment
+	wrappers string
 }
 
 // RepoRoot is the repository's top directory.
@@ -48,15 +50,50 @@ func Start(extraCRDDirs ...string) (*Env, error) {
 	}
 	// Advertising 127.0.0.1 without a default route needs the endpoint reconciler off.
 	env.ControlPlane.GetAPIServer().Configure().Set("endpoint-reconciler-type", "none")
+	wrappers, err := dieWithTest(assets)
+	if err != nil {
+		return nil, err
+	}
+	if wrappers != "" {
+		env.ControlPlane.GetAPIServer().Path = filepath.Join(wrappers, "kube-apiserver")
+		env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(wrappers, "etcd")}
+	}
 	cfg, err := env.Start()
 	if err != nil {
+		os.RemoveAll(wrappers)
 		return nil, fmt.Errorf("start envtest control plane: %w", err)
 	}
-	return &Env{Config: cfg, env: env}, nil
+	return &Env{Config: cfg, env: env, wrappers: wrappers}, nil
+}
+
+// dieWithTest writes, to a new directory, wrappers that run assets' kube-apiserver and etcd under
+// setpriv --pdeathsig KILL, so that the kernel kills them when the test process ends without
+// stopping them (go test -timeout exits without running cleanups). It returns "" when setpriv is
+// missing; the binaries then run as they are.
+func dieWithTest(assets string) (string, error) {
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		return "", nil
+	}
+	dir, err := os.MkdirTemp("", "testenv-bin-")
+	if err != nil {
+		return "", fmt.Errorf("directory for the control plane's wrappers: %w", err)
+	}
+	for _, name := range []string{"kube-apiserver", "etcd"} {
+		script := fmt.Sprintf("#!/bin/sh\nexec '%s' --pdeathsig KILL -- '%s' \"$@\"\n", setpriv, filepath.Join(assets, name))
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("wrapper of %s: %w", name, err)
+		}
+	}
+	return dir, nil
 }
 
 // Stop stops the control plane and removes its data.
-func (e *Env) Stop() error { return e.env.Stop() }
+func (e *Env) Stop() error {
+	defer os.RemoveAll(e.wrappers)
+	return e.env.Stop()
+}
 
 // KubeconfigFor writes a kubeconfig for user (in groups) to dir and returns its path. A user in
 // no group has no permissions until RBAC grants some.

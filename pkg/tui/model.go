@@ -111,7 +111,9 @@ func New(cfg Config) Model {
 	if !cfg.Color {
 		h.Styles = help.Styles{}
 	}
-	return Model{cfg: cfg, keys: newKeyMap(), help: h, styles: newStyles(cfg.Color), namespace: cfg.Namespace, width: 80, height: 24}
+	// loading: Init starts the first load, and no tick may start another until it ends.
+	return Model{cfg: cfg, keys: newKeyMap(), help: h, styles: newStyles(cfg.Color), namespace: cfg.Namespace, width: 80, height: 24,
+		loading: true}
 }
 
 // Init starts the first load and the refresh tick.

@@ -189,6 +189,37 @@ func TestWatchDrivenRefresh(t *testing.T) {
 	}
 }
 
+// TestFirstLoadIsNotOverlapped: while the load Init started runs, ticks start no other read, however
+// many pass and whatever changed (at 100,000 pods that first load takes minutes).
+func TestFirstLoadIsNotOverlapped(t *testing.T) {
+	var loads, applies int
+	m := New(Config{Refresh: time.Millisecond, FullEvery: 3,
+		Load:    func(context.Context) (Data, error) { loads++; return Data{At: fixedNow}, nil },
+		Apply:   func(context.Context) (Data, error) { applies++; return Data{At: fixedNow}, nil },
+		Changed: func() bool { return true }})
+	first := m.Init() // its load is still running: its message is not delivered yet
+	for range 10 {
+		next, cmd := m.Update(tickMsg(fixedNow))
+		m = next.(Model)
+		if b, ok := cmd().(tea.BatchMsg); ok {
+			for _, c := range b {
+				c()
+			}
+		}
+	}
+	if loads+applies != 0 {
+		t.Fatalf("ticks during the first load started %d loads and %d applies", loads, applies)
+	}
+	for _, c := range first().(tea.BatchMsg) {
+		if msg, ok := c().(dataMsg); ok {
+			m = send(m, msg)
+		}
+	}
+	if loads != 1 || !m.loaded {
+		t.Fatalf("first load: %d loads, loaded %v", loads, m.loaded)
+	}
+}
+
 func TestScrollingKeepsCursorOnScreen(t *testing.T) {
 	d := bigData(500)
 	m := send(New(Config{}), tea.WindowSizeMsg{Width: 80, Height: 24}, dataMsg{data: d})

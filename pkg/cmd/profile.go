@@ -23,7 +23,23 @@ func (p *profiling) addFlags(root *cobra.Command) {
 	_ = f.MarkHidden("profile")
 	_ = f.MarkHidden("profile-output")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return p.start() }
-	root.PersistentPostRunE = func(*cobra.Command, []string) error { return p.stop() }
+}
+
+// stopAfter makes every command under c write the profile when its RunE returns, also with an error:
+// cobra skips PersistentPostRunE after one, which lost the profile of every doctor run with findings.
+func (p *profiling) stopAfter(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(c *cobra.Command, args []string) error {
+			err := run(c, args)
+			if serr := p.stop(); err == nil {
+				err = serr
+			}
+			return err
+		}
+	}
+	for _, sub := range c.Commands() {
+		p.stopAfter(sub)
+	}
 }
 
 func (p *profiling) start() error {
@@ -45,7 +61,9 @@ func (p *profiling) stop() error {
 	switch {
 	case p.cpu != nil:
 		pprof.StopCPUProfile()
-		return p.cpu.Close()
+		f := p.cpu
+		p.cpu = nil
+		return f.Close()
 	case p.kind == "heap":
 		f, err := os.Create(p.output)
 		if err != nil {

@@ -52,9 +52,11 @@ k8snetworkplumbingwg kubectl-multinet plugin, with its -o text|wide|json.`,
 		return cli.Usagef("%v; see %s -h", err, c.CommandPath())
 	})
 	flags.AddFlags(root.PersistentFlags())
-	(&profiling{}).addFlags(root)
+	prof := &profiling{}
+	prof.addFlags(root)
 	legacy.AddFlags(root)
 	root.AddCommand(newStatus(flags, streams), newDoctor(flags, streams), newGraph(flags, streams), newTUI(flags, streams), newIPAM(flags, streams), newInstall(flags, streams), newUninstall(flags, streams), newAttach(flags, streams), newLogs(flags, streams), newProbe(flags, streams), newCheck(flags, streams), newBundle(flags, streams, info.Version), newVersion(streams, info))
+	prof.stopAfter(root)
 	registerCompletions(root, flags)
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -73,11 +74,33 @@ func classByCode(code string) sandboxClass {
 	return sandboxClass{}
 }
 
+// eventCache holds the sandbox class of each of a model's events.
+type eventCache struct {
+	once  sync.Once
+	codes []string
+}
+
+// eventClasses is the sandbox class of each of m.Events ("" for none), classified once a model, not
+// once a check (each class is a check of its own) and not again for a model WithPods derives.
+func (m *Model) eventClasses() []string {
+	m.eventCache.once.Do(func() {
+		codes := make([]string, len(m.Events))
+		for i, e := range m.Events {
+			if sandboxReasons[e.Reason] && e.InvolvedObject.Kind == "Pod" {
+				codes[i] = classify(e.Message)
+			}
+		}
+		m.eventCache.codes = codes
+	})
+	return m.eventCache.codes
+}
+
 // checkSandboxEvents reports, for pods still not running, the newest sandbox failure of class code.
 func checkSandboxEvents(m *Model, r *Reporter, code string) {
 	newest := map[string]*corev1.Event{}
-	for _, e := range m.Events {
-		if !sandboxReasons[e.Reason] || e.InvolvedObject.Kind != "Pod" || classify(e.Message) != code {
+	classes := m.eventClasses()
+	for i, e := range m.Events {
+		if classes[i] != code {
 			continue
 		}
 		key := e.InvolvedObject.Namespace + "/" + e.InvolvedObject.Name

@@ -26,8 +26,9 @@ import (
 // Model is everything the checks read, built once from the cluster or a dump.
 type Model struct {
 	have map[Input]bool
-	// pools is pools(), built once and shared with the models WithPods derives.
-	poolCache *poolCache
+	// poolCache and eventCache are built once and shared with the models WithPods derives.
+	poolCache  *poolCache
+	eventCache *eventCache
 	// Notes say what could not be read and why (forbidden, not served ...).
 	Notes []string
 
@@ -96,7 +97,7 @@ const (
 // NewModel returns an empty model.
 func NewModel() *Model {
 	return &Model{have: map[Input]bool{}, podByKey: map[string]*inspect.Pod{}, nadByKey: map[string]*NAD{}, APIGroups: map[string]bool{},
-		GlobalNamespaces: GlobalNamespaces(""), poolCache: &poolCache{}}
+		GlobalNamespaces: GlobalNamespaces(""), poolCache: &poolCache{}, eventCache: &eventCache{}}
 }
 
 // Mark says input was read completely.

@@ -9,20 +9,25 @@ import (
 // NADSet holds the NetworkAttachmentDefinitions a caller could read, and which namespaces it read
 // completely, so that "not found" is only claimed where it is known.
 type NADSet struct {
-	byKey    map[string]*nadv1.NetworkAttachmentDefinition
-	complete map[string]bool
-	allRead  bool
-	errs     map[string]string
+	byKey map[string]*nadv1.NetworkAttachmentDefinition
+	// summaries are the NADs' config summaries, parsed once a NAD rather than once an interface.
+	summaries map[string]string
+	complete  map[string]bool
+	allRead   bool
+	errs      map[string]string
 }
 
 // NewNADSet returns an empty set.
 func NewNADSet() *NADSet {
-	return &NADSet{byKey: map[string]*nadv1.NetworkAttachmentDefinition{}, complete: map[string]bool{}, errs: map[string]string{}}
+	return &NADSet{byKey: map[string]*nadv1.NetworkAttachmentDefinition{}, summaries: map[string]string{}, complete: map[string]bool{},
+		errs: map[string]string{}}
 }
 
 // Add records one NAD.
 func (s *NADSet) Add(n *nadv1.NetworkAttachmentDefinition) {
-	s.byKey[n.Namespace+"/"+n.Name] = n
+	key := n.Namespace + "/" + n.Name
+	s.byKey[key] = n
+	s.summaries[key] = ParseConfig(n.Spec.Config).String()
 }
 
 // MarkComplete says every NAD of namespace was added; "" means every namespace.
@@ -51,8 +56,8 @@ func (s *NADSet) Describe(key string) string {
 	if s == nil {
 		return ""
 	}
-	if n := s.byKey[key]; n != nil {
-		return ParseConfig(n.Spec.Config).String()
+	if summary, ok := s.summaries[key]; ok {
+		return summary
 	}
 	ns, _, _ := strings.Cut(key, "/")
 	if s.allRead || s.complete[ns] {

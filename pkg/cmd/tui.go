@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,9 @@ func (o *TUIOptions) Validate() error {
 	return nil
 }
 
+// tuiGCPercent is the TUI's GC target (the runtime's default is 100); GOGC in the environment wins.
+const tuiGCPercent = 50
+
 // Run starts the program; it watches the pods unless it browses a dump.
 func (o *TUIOptions) Run(ctx context.Context) error {
 	every := o.Refresh
@@ -56,6 +60,12 @@ func (o *TUIOptions) Run(ctx context.Context) error {
 		every = 0 // a dump does not change
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// The TUI holds a model of every pod for as long as it runs and builds the next one beside
+		// it; half the default heap growth kept its peak at 100,000 pods at 982 MB where the default
+		// reached 1,344 MB, with no later first frame (docs/benchmarks.md).
+		debug.SetGCPercent(tuiGCPercent)
+	}
 	cfg := tui.Config{
 		Load:    func(ctx context.Context) (tui.Data, error) { return tui.Load(ctx, o.Model, time.Now) },
 		Refresh: every,

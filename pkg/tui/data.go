@@ -49,6 +49,8 @@ type Source struct {
 
 	mu   sync.Mutex
 	last *doctor.Model
+	// stale says changes were taken but not applied (a read failed): the next Apply reads every pod.
+	stale bool
 }
 
 // Load reads everything through the loader. The changes seen before are forgotten: the loader reads
@@ -59,6 +61,7 @@ func (s *Source) Load(ctx context.Context) (Data, error) {
 	}
 	m, err := s.Loader(ctx)
 	if err != nil {
+		s.markStale()
 		return Data{}, err
 	}
 	s.keep(m)
@@ -69,7 +72,7 @@ func (s *Source) Load(ctx context.Context) (Data, error) {
 // changes are not known one by one), and runs the checks again; before the first Load it loads.
 func (s *Source) Apply(ctx context.Context) (Data, error) {
 	s.mu.Lock()
-	last := s.last
+	last, stale := s.last, s.stale
 	s.mu.Unlock()
 	if last == nil {
 		return s.Load(ctx)
@@ -77,11 +80,13 @@ func (s *Source) Apply(ctx context.Context) (Data, error) {
 	ch := inspect.PodChanges{All: true}
 	if s.Changes != nil {
 		ch = s.Changes()
+		ch.All = ch.All || stale
 	}
 	var next *doctor.Model
 	if ch.All {
 		metas, err := s.Pods(ctx)
 		if err != nil {
+			s.markStale()
 			return Data{}, err
 		}
 		next = last.WithPods(metas)
@@ -95,7 +100,13 @@ func (s *Source) Apply(ctx context.Context) (Data, error) {
 // keep makes m the model the next Apply starts from.
 func (s *Source) keep(m *doctor.Model) {
 	s.mu.Lock()
-	s.last = m
+	s.last, s.stale = m, false
+	s.mu.Unlock()
+}
+
+func (s *Source) markStale() {
+	s.mu.Lock()
+	s.stale = true
 	s.mu.Unlock()
 }
 

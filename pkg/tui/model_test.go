@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -356,5 +357,16 @@ func TestSourceAppliesOnlyTheChanges(t *testing.T) {
 	ch = inspect.PodChanges{All: true}
 	if d, err = src.Apply(context.Background()); err != nil || reads != 1 || len(d.Pods) != 0 {
 		t.Errorf("after a new list: %d reads, %d pods, %v; want one read of every pod (none)", reads, len(d.Pods), err)
+	}
+	// A failed read loses no change: the next Apply reads every pod again.
+	src.Pods = func(context.Context) ([]inspect.PodMeta, error) { reads++; return nil, errors.New("down") }
+	ch = inspect.PodChanges{All: true}
+	if _, err := src.Apply(context.Background()); err == nil {
+		t.Fatal("a failed read of the pods was not reported")
+	}
+	src.Pods = func(context.Context) ([]inspect.PodMeta, error) { reads++; return nil, nil }
+	ch = inspect.PodChanges{Deleted: []string{"x/y"}}
+	if _, err := src.Apply(context.Background()); err != nil || reads != 3 {
+		t.Errorf("after a failed read: %d reads, %v; want every pod read again", reads, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	nadv1 "github.com/k8snetworkplumbingwg/network-attachment-definition-client/pkg/apis/k8s.cni.cncf.io/v1"
 	whv1 "github.com/k8snetworkplumbingwg/whereabouts/pkg/api/whereabouts.cni.cncf.io/v1alpha1"
@@ -26,9 +27,10 @@ import (
 // Model is everything the checks read, built once from the cluster or a dump.
 type Model struct {
 	have map[Input]bool
-	// poolCache and eventCache are built once and shared with the models WithPods derives.
+	// poolCache, eventCache and nadCache are built once and shared with the models WithPods derives.
 	poolCache  *poolCache
 	eventCache *eventCache
+	nadCache   *nadSetCache
 	// Notes say what could not be read and why (forbidden, not served ...).
 	Notes []string
 
@@ -97,7 +99,8 @@ const (
 // NewModel returns an empty model.
 func NewModel() *Model {
 	return &Model{have: map[Input]bool{}, podByKey: map[string]*inspect.Pod{}, nadByKey: map[string]*NAD{}, APIGroups: map[string]bool{},
-		GlobalNamespaces: GlobalNamespaces(""), poolCache: &poolCache{}, eventCache: &eventCache{}}
+		GlobalNamespaces: GlobalNamespaces(""), poolCache: &poolCache{}, eventCache: &eventCache{},
+		nadCache: &nadSetCache{}}
 }
 
 // Mark says input was read completely.
@@ -124,11 +127,29 @@ func (m *Model) SetPods(metas []inspect.PodMeta) {
 
 // inspect inspects metas against the model's NADs and claims.
 func (m *Model) inspect(metas []inspect.PodMeta) []inspect.Pod {
-	set := inspect.NewNADSet()
-	for _, n := range m.NADs {
-		set.Add(n.NetworkAttachmentDefinition)
+	return inspect.Inspect(inspect.Snapshot{Pods: metas, NADs: m.nadSet(), Claims: m.Claims})
+}
+
+// nadSetCache holds the NADSet of a model's NADs (each config parsed once), shared with the models
+// WithPods and WithChanges derive, so that a watched change does not parse every NAD again.
+type nadSetCache struct {
+	mu  sync.Mutex
+	set *inspect.NADSet
+	n   int // len(NADs) the set was built from
+}
+
+// nadSet returns the set of m's NADs, built again only when NADs were added since.
+func (m *Model) nadSet() *inspect.NADSet {
+	c := m.nadCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.set == nil || c.n != len(m.NADs) {
+		c.set, c.n = inspect.NewNADSet(), len(m.NADs)
+		for _, n := range m.NADs {
+			c.set.Add(n.NetworkAttachmentDefinition)
+		}
 	}
-	return inspect.Inspect(inspect.Snapshot{Pods: metas, NADs: set, Claims: m.Claims})
+	return c.set
 }
 
 // index rebuilds the pod index from m.Pods.

@@ -21,6 +21,8 @@ type Env struct {
 	Config   *rest.Config
 	env      *envtest.Environment
 	wrappers string
+	// release ends the goroutine that holds the thread the control plane was forked from.
+	release chan struct{}
 }
 
 // RepoRoot is the repository's top directory.
@@ -58,12 +60,36 @@ func Start(extraCRDDirs ...string) (*Env, error) {
 		env.ControlPlane.GetAPIServer().Path = filepath.Join(wrappers, "kube-apiserver")
 		env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(wrappers, "etcd")}
 	}
-	cfg, err := env.Start()
+	cfg, release, err := startOnKeptThread(env)
 	if err != nil {
 		os.RemoveAll(wrappers)
 		return nil, fmt.Errorf("start envtest control plane: %w", err)
 	}
-	return &Env{Config: cfg, env: env, wrappers: wrappers}, nil
+	return &Env{Config: cfg, env: env, wrappers: wrappers, release: release}, nil
+}
+
+// startOnKeptThread starts env from a goroutine locked to its OS thread, and keeps that thread
+// until release is closed. The kernel sends a parent-death signal when the thread that forked the
+// child ends, not the process, and Go ends a thread whose goroutine exits while locked to it, as
+// network-namespace code does; on a shared thread, such code would kill the control plane.
+func startOnKeptThread(env *envtest.Environment) (*rest.Config, chan struct{}, error) {
+	type started struct {
+		cfg *rest.Config
+		err error
+	}
+	result := make(chan started)
+	release := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cfg, err := env.Start()
+		result <- started{cfg, err}
+		if err == nil {
+			<-release
+		}
+	}()
+	r := <-result
+	return r.cfg, release, r.err
 }
 
 // dieWithTest writes, to a new directory, wrappers that run assets' kube-apiserver and etcd under
@@ -92,6 +118,7 @@ func dieWithTest(assets string) (string, error) {
 // Stop stops the control plane and removes its data.
 func (e *Env) Stop() error {
 	defer os.RemoveAll(e.wrappers)
+	defer close(e.release)
 	return e.env.Stop()
 }
 

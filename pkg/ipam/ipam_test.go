@@ -139,6 +139,17 @@ func count(t *testing.T, network string) int {
 	return len(list.Items)
 }
 
+// emptyNetwork deletes network's allocations, so a test run again in one process (go test -count) starts
+// from an empty network.
+func emptyNetwork(t *testing.T, network string) {
+	t.Helper()
+	err := env.dyn.Resource(gvr.IPAllocations).Namespace("kube-system").DeleteCollection(context.Background(), metav1.DeleteOptions{},
+		metav1.ListOptions{LabelSelector: LabelNetwork + "=" + labelValue(network)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAddDelIdempotentAcrossVersions(t *testing.T) {
 	testneeds.Need(t, env.lacking)
 	for _, v := range []string{"0.3.1", "0.4.0", "1.0.0", "1.1.0"} {
@@ -347,6 +358,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	testneeds.Need(t, env.lacking)
 	for round := 0; round < 10; round++ {
 		network := fmt.Sprintf("conc-%d", round)
+		emptyNetwork(t, network)
 		ctx, stop := context.WithCancel(context.Background())
 		intruded := make(chan int, 1)
 		go func() { intruded <- intrude(ctx, network) }()

@@ -3,8 +3,10 @@
 # nodes (hack/node.sh, Multus thick), timed until all are Ready and until all are deleted with their
 # pool empty: multinet-macvlan + multinet-ipam vs containernetworking macvlan + whereabouts
 # (versions pinned in hack/testbin/plugins and hack/testbin/whereabouts), both under the same
-# Multus, and a floor: the same pods with no extra network at all. Rounds alternate between the
-# stacks. Needs root.
+# Multus, and two floors: the same pods with no extra network at all, and with an extra macvlan
+# link but no IPAM (what Multus and the link cost whatever the plugins). Each round runs every
+# stack, in an order that rotates from round to round, and the end prints medians and the goal's
+# ratio. Needs root.
 #
 #   ROUNDS=3 PODS=60 hack/bench-attach.sh     (the lab stays up; stop it with hack/node.sh down _out/bench-node)
 set -euo pipefail
@@ -31,7 +33,9 @@ done
 
 nad() { # nad NS STACK
   local ipam
-  if [ "$2" = ours ]; then
+  if [ "$2" = link ]; then
+    printf '{"cniVersion":"0.4.0","name":"bench","type":"macvlan","master":"%s","mode":"bridge"}' "$MULTINET_NODE_MASTER"
+  elif [ "$2" = ours ]; then
     ipam='{"type":"multinet-ipam","range":"172.30.10.0/24","configuration_path":"'$MULTINET_NODE_CNI_CONF_DIR/multinet.d/multinet-ipam.conf'"}'
     printf '{"cniVersion":"0.4.0","name":"bench","type":"multinet-macvlan","master":"%s","mode":"bridge","ipam":%s}' "$MULTINET_NODE_MASTER" "$ipam"
   else
@@ -55,7 +59,7 @@ manifest() { # manifest NS STACK
 }
 
 allocated() { # allocated STACK: addresses the stack's pool holds
-  if [ "$1" = none ]; then
+  if [ "$1" = none ] || [ "$1" = link ]; then
     echo 0
   elif [ "$1" = ours ]; then
     "${k[@]}" get ipallocations -n kube-system -o name | wc -l
@@ -117,11 +121,38 @@ run() { # run STACK ROUND
   echo "| $1 | $2 | $ready s | $gone s | $retries | $c |"
 }
 
+stacks=(ours ref none link)
+results=$dir/bench-attach.results
+: > "$results"
 echo "| stack | round | $pods pods Ready (${#nodes[@]} nodes, Multus $MULTINET_MULTUS_MODE) | deleted, pool empty | sandbox failures (events) | CPU s until Ready: kubelets | containerds, shims, runc | Multus daemons | their delegates | our agents | pods' other processes | control plane |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 for r in $(seq "$rounds"); do
-  run ours "$r"
-  run ref "$r"
-  run none "$r"
+  for i in $(seq 0 $((${#stacks[@]} - 1))); do
+    run "${stacks[$(((i + r - 1) % ${#stacks[@]}))]}" "$r" | tee -a "$results"
+  done
 done
-echo "bench-attach: ours = multinet-macvlan + multinet-ipam; ref = macvlan $plugins + whereabouts $(pin whereabouts github.com/k8snetworkplumbingwg/whereabouts); none = no extra network (the floor); the lab stays up: hack/node.sh down $dir" >&2
+# The goal: ours' time to Ready above the floor (none) at most 0.25x the reference's, by medians
+# and round by round; and the CPU that the extra network's parts (Multus, delegates, agents, control
+# plane) used above the floor, summed over the rounds.
+awk -F'|' '
+  function median(a, n,   i, j, t) {
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  {
+    s = $2; gsub(/ /, "", s); r = $3 + 0; ready[s, r] = $4 + 0; rounds[r] = 1
+    cpu[s, r] = $9 + $10 + $11 + $13; failures[s] += $6
+  }
+  END {
+    for (r in rounds) { n++; o[n] = ready["ours", r]; e[n] = ready["ref", r]; z[n] = ready["none", r]; l[n] = ready["link", r]
+      above_o = ready["ours", r] - ready["none", r]; above_e = ready["ref", r] - ready["none", r]
+      if (above_e > 0 && above_o <= 0.25 * above_e) met++
+      co += cpu["ours", r] - cpu["none", r]; ce += cpu["ref", r] - cpu["none", r]; cl += cpu["link", r] - cpu["none", r] }
+    mo = median(o, n); me = median(e, n); mz = median(z, n); ml = median(l, n)
+    printf "medians over %d rounds: ours %.1f s, ref %.1f s, none %.1f s, link %.1f s\n", n, mo, me, mz, ml
+    printf "above the floor: ours %.1f s, ref %.1f s: %.2fx (goal 0.25x); met in %d of %d rounds\n", mo - mz, me - mz, (me > mz ? (mo - mz) / (me - mz) : 0), met, n
+    printf "above the link floor: ours %.1f s, ref %.1f s: %.2fx\n", mo - ml, me - ml, (me > ml ? (mo - ml) / (me - ml) : 0)
+    printf "sandbox failures: ours %d, ref %d, none %d, link %d\n", failures["ours"], failures["ref"], failures["none"], failures["link"]
+    printf "CPU s above the floor in Multus, delegates, agents and control plane, summed: ours %.1f, ref %.1f, link %.1f: %.2fx\n", co, ce, cl, (ce > 0 ? co / ce : 0)
+  }' "$results"
+echo "bench-attach: ours = multinet-macvlan + multinet-ipam; ref = macvlan $plugins + whereabouts $(pin whereabouts github.com/k8snetworkplumbingwg/whereabouts); none = no extra network (the floor); link = macvlan with no IPAM; the lab stays up: hack/node.sh down $dir" >&2

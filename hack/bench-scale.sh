@@ -24,19 +24,20 @@ MULTINET_ETCD_FLAGS="--quota-backend-bytes=8589934592" "$root/hack/cluster.sh" u
 export KUBECONFIG=$dir/kubeconfig
 bench=$dir/bench
 (cd "$root" && go build -o "$bench" ./hack/bench && go build -o "$dir/kubectl-multinet" ./cmd/kubectl-multinet)
-if ! pgrep -f "$kwok .*--kubeconfig $KUBECONFIG" >/dev/null; then
-  # kwok's own "fast" stages, read from its module: nodes become Ready and keep a lease, pods run,
-  # and deleted pods go.
+# start_kwok starts kwok with its own "fast" stages, read from its module: nodes become Ready and
+# keep a lease, pods run, and deleted pods go.
+start_kwok() {
+  local stages config=() f
   stages=$(cd "$root/hack/testbin/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
-  config=()
   for f in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
     config+=(--config "$stages/$f.yaml")
   done
   setsid "$kwok" --kubeconfig "$KUBECONFIG" "${config[@]}" --manage-all-nodes=false --node-lease-duration-seconds 40 \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake --cidr 10.128.0.0/10 --node-ip 10.0.0.1 \
-    > "$dir/logs/kwok.log" 2>&1 < /dev/null &
+    >> "$dir/logs/kwok.log" 2>&1 < /dev/null &
   echo $! > "$dir/kwok.pid" # hack/cluster.sh down stops every DIR/*.pid
-fi
+}
+pgrep -f "$kwok .*--kubeconfig $KUBECONFIG" >/dev/null || start_kwok
 # tui_measure: kubectl multinet tui -A in a detached tmux window: seconds to the first frame with the
 # pods in, seconds from creating one pod to the frame that counts it (applied from the watch), and the
 # TUI's peak memory. Key and filter latencies are the model benchmarks' (go test ./pkg/tui -bench .).
@@ -82,9 +83,23 @@ for n in $steps; do
     echo "$have" > "$dir/seeded"
   fi
   log "waiting for kwok to run the $n pods"
+  # kwok v0.8.0 once stopped patching pods after 73k of them, with 27k Pending and no log line for
+  # 20 minutes; a restart resumed it. A minute with neither the Pending count nor kwok's log moving
+  # is taken as such a stall.
+  last=-1 still=0
   for _ in $(seq 600); do
     pending=$("$testbin/kubectl" get pods -A --field-selector=status.phase!=Running --no-headers 2>/dev/null | wc -l)
     [ "$pending" -eq 0 ] && break
+    progress="$pending $(stat -c %s "$dir/logs/kwok.log")"
+    if [ "$progress" = "$last" ]; then still=$((still + 1)); else still=0 last=$progress; fi
+    if [ "$still" -ge 12 ]; then
+      log "kwok made no progress for a minute with $pending pods not Running; restarting it"
+      kill "$(cat "$dir/kwok.pid")" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$(cat "$dir/kwok.pid")" 2>/dev/null || break; sleep 0.2; done
+      kill -9 "$(cat "$dir/kwok.pid")" 2>/dev/null || true
+      start_kwok
+      still=0
+    fi
     sleep 5
   done
   echo

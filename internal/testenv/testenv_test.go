@@ -77,8 +77,8 @@ func onEndingThread(f func()) int {
 	}
 }
 
-// requireAssets skips t without the control plane's binaries or setpriv, unless
-// MULTINET_REQUIRE_ENV is set.
+// requireAssets skips t without setpriv, and without the control plane's binaries unless
+// MULTINET_REQUIRE_ENV is set (it fails then).
 func requireAssets(t *testing.T) {
 	t.Helper()
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
